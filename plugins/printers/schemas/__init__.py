@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import ipaddress
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from shopdb.core.schemas import AssetFieldsSchema, StrictSchema, Text
+
+from ..models import PRINTER_TYPES
+
+HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+
+
+class PrinterSchema(AssetFieldsSchema):
+    """A printer: the core asset fields and the printer's own, side by side."""
+
+    hostname = Text(253, allow_none=True, validate=validate.Regexp(HOSTNAME, error="Not a valid hostname."))
+    ip_address = Text(45, allow_none=True)
+    queue_name = Text(120, allow_none=True)
+    driver = Text(200, allow_none=True)
+    printer_type = fields.Str(load_default="laser", validate=validate.OneOf(PRINTER_TYPES))
+    color = fields.Bool(load_default=False)
+    duplex = fields.Bool(load_default=False)
+
+    @validates("ip_address")
+    def _valid_ip(self, value, **_):
+        if value is None:
+            return
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValidationError("Not a valid IPv4 or IPv6 address.") from None
+
+
+class PrintsForSchema(StrictSchema):
+    computer_assetid = fields.Int(strict=True, required=True, validate=validate.Range(min=1))

@@ -1,0 +1,63 @@
+"""ShopDB: the system of record for a plant's shop floor.
+
+``create_app()`` is the only place the application is assembled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from dotenv import load_dotenv
+from flask import Flask
+
+from .api.openapi import IsoJSONProvider, schema_name_resolver
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config from the environment (SPEC §1), then ``test_config`` on top."""
+    load_dotenv(os.environ.get("SHOPDB_ENV_FILE", ".env"), override=False)
+    app = Flask(__name__, instance_path=os.environ.get("SHOPDB_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    from . import config
+
+    app.config.update(config.STATIC_CONFIG)
+    app.config.update(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=os.environ.get("SHOPDB_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.json = IsoJSONProvider(app)
+
+    from . import core  # noqa: F401 - registers the core tables in db.metadata
+    from .api.errors import register_error_handlers
+    from .auth import api as auth_api
+    from .auth import current as auth_current
+    from .core import api as core_api
+    from .extensions import Api, db
+    from .plugins import hooks
+    from .plugins.manager import PluginManager
+
+    db.init_app(app)
+    api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver)})
+    app.extensions["shopdb.api"] = api
+    register_error_handlers(app)
+    auth_current.init_app(app)
+    hooks.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"}
+    )
+    core_api.register(api)
+    api.register_blueprint(auth_api.blp)
+    api.register_blueprint(auth_api.users_blp)
+    PluginManager(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,21 @@
+"""API conventions shared by the core and plugins: errors, envelopes, pagination, OpenAPI."""
+
+from .errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    ValidationFailed,
+)
+from .openapi import LIST_PARAMETERS, envelope, list_envelope
+from .pagination import ListSpec, apply_list_args, list_response, paginate
+from .responses import listing, no_content, single
+
+__all__ = [
+    "ApiError", "BadRequest", "Conflict", "Forbidden", "NotFound", "PreconditionFailed",
+    "Unauthorized", "ValidationFailed", "LIST_PARAMETERS", "envelope", "list_envelope",
+    "ListSpec", "apply_list_args", "list_response", "paginate", "listing", "no_content", "single",
+]

@@ -1,0 +1,139 @@
+"""List requests (SPEC §5): filters by field, ``q`` search, ``sort`` and page/per_page.
+
+A list costs exactly two SQL statements whatever the page size: one ``COUNT`` and one page
+query. Serialisers must therefore work on the rows the page query returned (join what you need
+into ``stmt``; never lazy-load per row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from . import responses
+from .errors import BadRequest
+
+# Query parameters every list understands; anything else must be a declared filter.
+RESERVED_ARGS = {"page", "per_page", "q", "sort"}
+
+
+@dataclass
+class ListSpec:
+    """What a list endpoint lets clients filter, search and sort on.
+
+    ``fields`` maps the public field name to its column; every field is filterable and sortable.
+    ``search`` are the columns ``q`` matches (case-insensitive substring). ``extra_args`` names
+    endpoint-specific parameters the view handles itself (e.g. ``stale_days``).
+    """
+
+    fields: Mapping[str, ColumnElement[Any]]
+    search: Iterable[ColumnElement[Any]] = ()
+    default_sort: Iterable[str] = ()
+    tiebreak: Iterable[ColumnElement[Any]] = ()
+    extra_args: set[str] = field(default_factory=set)
+
+
+def _coerce(name: str, column: ColumnElement[Any], raw: str) -> Any:
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return raw
+    try:
+        if python_type is bool:
+            if raw.lower() in {"1", "true", "yes"}:
+                return True
+            if raw.lower() in {"0", "false", "no"}:
+                return False
+            raise ValueError(raw)
+        if python_type is int:
+            return int(raw)
+        if python_type is float:
+            return float(raw)
+        if python_type is dt.datetime:
+            return dt.datetime.fromisoformat(raw)
+        if python_type is dt.date:
+            return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(
+            f"Filter '{name}' expects a {python_type.__name__}, got {raw!r}.",
+            {"fields": {name: [f"Not a valid {python_type.__name__}."]}},
+        ) from None
+    return raw
+
+
+def page_args() -> tuple[int, int]:
+    """``page``/``per_page`` from the query string, validated; per_page is capped (SPEC §5)."""
+    cap = current_app.config["SHOPDB_MAX_PER_PAGE"]
+    default = current_app.config["SHOPDB_DEFAULT_PER_PAGE"]
+    values = {}
+    for name, fallback in (("page", 1), ("per_page", default)):
+        raw = request.args.get(name)
+        try:
+            values[name] = int(raw) if raw not in (None, "") else fallback
+        except ValueError:
+            raise BadRequest(f"'{name}' must be a whole number.", {"fields": {name: ["Not a valid integer."]}}) from None
+        if values[name] < 1:
+            raise BadRequest(f"'{name}' must be at least 1.", {"fields": {name: ["Must be >= 1."]}})
+    return values["page"], min(values["per_page"], cap)
+
+
+def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
+    """Apply filters, ``q`` and ``sort`` from the request to ``stmt``; unknown parameters → 400."""
+    args = request.args
+    for name in args:
+        if name in RESERVED_ARGS or name in spec.extra_args or name.startswith("_"):
+            continue
+        column = spec.fields.get(name)
+        if column is None:
+            raise BadRequest(
+                f"Unknown query parameter '{name}'.",
+                {"allowed": sorted(set(spec.fields) | RESERVED_ARGS | spec.extra_args)},
+            )
+        values = [v for raw in args.getlist(name) for v in raw.split(",") if v != ""]
+        if not values:
+            continue
+        coerced = [_coerce(name, column, v) for v in values]
+        stmt = stmt.where(column == coerced[0] if len(coerced) == 1 else column.in_(coerced))
+
+    q = (args.get("q") or "").strip()
+    if q:
+        if len(q) > 200:
+            raise BadRequest("'q' is limited to 200 characters.")
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(or_(*[func.lower(col).like(pattern) for col in spec.search]))
+
+    sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
+    order = []
+    for key in sort_keys or list(spec.default_sort):
+        descending = key.startswith("-")
+        column = spec.fields.get(key.lstrip("-+"))
+        if column is None:
+            raise BadRequest(f"Cannot sort by '{key}'.", {"allowed": sorted(spec.fields)})
+        order.append(column.desc() if descending else column.asc())
+    # A unique tiebreak keeps pages stable when sort keys repeat.
+    return stmt.order_by(*order, *spec.tiebreak)
+
+
+def paginate(stmt: Select, serialize: Callable[[Any], Any], scalars: bool = True):
+    """Run ``stmt`` as one page: a COUNT statement plus the page statement, then envelope it."""
+    from ..extensions import db
+
+    page, per_page = page_args()
+    total = db.session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    paged = stmt.limit(per_page).offset((page - 1) * per_page)
+    result = db.session.execute(paged)
+    rows = result.scalars().all() if scalars else result.all()
+    return responses.listing([serialize(r) for r in rows], page, per_page, total)
+
+
+def list_response(stmt: Select, spec: ListSpec, serialize: Callable[[Any], Any], scalars: bool = True):
+    """The usual list endpoint in one call: request args applied, then one page enveloped."""
+    return paginate(apply_list_args(stmt, spec), serialize, scalars=scalars)

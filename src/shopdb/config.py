@@ -1,0 +1,70 @@
+"""Environment → Flask config (SPEC §1). Every setting has one environment variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# The bundled plugins live beside src/ in a checkout; a wheel carries them inside the package.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_CHECKOUT_PLUGINS = _PACKAGE_DIR.parent.parent / "plugins"
+_PACKAGED_PLUGINS = _PACKAGE_DIR / "bundled_plugins"
+
+
+def default_plugin_path() -> str:
+    """The bundled plugins folder: the checkout's ``plugins/`` or the copy a wheel carries."""
+    folder = _CHECKOUT_PLUGINS if _CHECKOUT_PLUGINS.is_dir() else _PACKAGED_PLUGINS
+    return str(folder)
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SHOPDB_SECRET_KEY, else a random key generated once and kept in the instance folder."""
+    key = os.environ.get("SHOPDB_SECRET_KEY")
+    if key:
+        return key
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the config mapping from the environment; the factory applies it before test config."""
+    instance = Path(instance_path)
+    db_url = os.environ.get("SHOPDB_DATABASE_URL") or f"sqlite:///{instance / 'shopdb.sqlite'}"
+    plugins_wanted = os.environ.get("SHOPDB_PLUGINS", "")
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SHOPDB_HOST": os.environ.get("SHOPDB_HOST", "127.0.0.1"),
+        "SHOPDB_PORT": int(os.environ.get("SHOPDB_PORT", "5000")),
+        "SHOPDB_ADMIN_PASSWORD": os.environ.get("SHOPDB_ADMIN_PASSWORD") or None,
+        "SHOPDB_PLUGIN_PATH": [
+            p for p in os.environ.get("SHOPDB_PLUGIN_PATH", default_plugin_path()).split(os.pathsep)
+            if p
+        ],
+        "SHOPDB_PLUGINS": [p.strip() for p in plugins_wanted.split(",") if p.strip()] or None,
+        "SHOPDB_REDIS_URL": os.environ.get("SHOPDB_REDIS_URL") or None,
+    }
+
+
+# Settings that are not per-deploy: the API's conventions and the OpenAPI document.
+STATIC_CONFIG = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "JSON_SORT_KEYS": False,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "API_TITLE": "ShopDB",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "SHOPDB_MAX_PER_PAGE": 500,
+    "SHOPDB_DEFAULT_PER_PAGE": 50,
+}

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+from sqlalchemy import text
+
+from ... import __version__
+from ...api import responses
+from ...extensions import db
+from ...plugins.manager import get_manager
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness and plugin state")
+
+
+@blp.route("", methods=["GET"])
+def health():
+    """``ok`` when the database answers and no plugin failed; ``degraded`` otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # the health check reports, it never raises
+        db.session.rollback()
+        current_app.logger.warning("health: database unreachable: %s", exc)
+        database = "unreachable"
+    manager = get_manager()
+    plugins = {}
+    for name in sorted(manager.records):
+        info = manager.status(name) if database == "ok" else {"state": manager.records[name].state}
+        plugins[name] = {k: info.get(k) for k in ("state", "version", "pending_migrations", "error")}
+    degraded = database != "ok" or any(p["state"] == "failed" for p in plugins.values())
+    body = {"status": "degraded" if degraded else "ok", "version": __version__,
+            "database": database, "plugins": plugins}
+    return responses.single(body, status=503 if database != "ok" else 200)

@@ -1,0 +1,21 @@
+"""The core domain (SPEC §2). Importing this package registers every core table in ``db.metadata``."""
+
+from .asset import ASSET_STATUSES, Asset, AssetType
+from .audit import AuditLog
+from .base import BigIntPK, TimestampMixin, VersionedMixin, utcnow
+from .location import LOCATION_KINDS, Location
+from .plugin_state import PLUGIN_STATES, PluginState
+from .relationship import AssetRelationship
+from .site import Site
+from .user import ROLES, ApiToken, User, user_sites
+
+CORE_TABLES = (
+    "sites", "locations", "asset_types", "assets", "asset_relationships", "audit_log",
+    "users", "user_sites", "api_tokens", "plugin_states",
+)
+
+__all__ = [
+    "ASSET_STATUSES", "Asset", "AssetType", "AuditLog", "BigIntPK", "TimestampMixin",
+    "VersionedMixin", "utcnow", "LOCATION_KINDS", "Location", "PLUGIN_STATES", "PluginState",
+    "AssetRelationship", "Site", "ROLES", "ApiToken", "User", "user_sites", "CORE_TABLES",
+]

@@ -1,0 +1,15 @@
+from .asset import (
+    AssetFieldsSchema,
+    AssetSchema,
+    AssetTypeSchema,
+    AuditEntrySchema,
+    RelationshipSchema,
+)
+from .common import Id, StrictSchema, Text
+from .location import LocationSchema
+from .site import SiteSchema
+
+__all__ = [
+    "AssetFieldsSchema", "AssetSchema", "AssetTypeSchema", "AuditEntrySchema",
+    "RelationshipSchema", "Id", "StrictSchema", "Text", "LocationSchema", "SiteSchema",
+]

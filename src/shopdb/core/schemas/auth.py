@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from ..models import ROLES
+from .common import StrictSchema, Text
+
+
+class TokenRequestSchema(StrictSchema):
+    username = Text(64, required=True)
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(max=1024))
+    name = Text(120, load_default="api")
+    expires_in_days = fields.Int(strict=True, validate=validate.Range(min=1, max=3650), allow_none=True)
+
+
+class TokenSchema(StrictSchema):
+    id = fields.Int()
+    token = fields.Str(metadata={"description": "shown once; only its hash is stored"})
+    name = fields.Str()
+    prefix = fields.Str()
+    username = fields.Str()
+    role = fields.Str()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+
+
+class LoginSchema(StrictSchema):
+    username = Text(64, required=True)
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(max=1024))
+
+
+class UserSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    username = Text(64, required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]+$"))
+    password = fields.Str(
+        required=True, load_only=True, validate=validate.Length(min=10, max=1024)
+    )
+    role = fields.Str(load_default="viewer", validate=validate.OneOf(ROLES))
+    site_ids = fields.List(fields.Int(strict=True), load_default=list)
+    is_active = fields.Bool(load_default=True)
+    created_at = fields.DateTime(dump_only=True)

@@ -1,0 +1,36 @@
+"""Base schema conventions: unknown fields are refused, strings are trimmed and bounded."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class Text(fields.String):
+    """A trimmed string with a maximum length (so a 10,000-character value is a 422, not a 500)."""
+
+    def __init__(self, max_length: int, *, blank: bool = False, **kwargs):
+        extra = kwargs.pop("validate", None)
+        validators = [validate.Length(max=max_length)]
+        if extra is not None:
+            validators.extend(extra if isinstance(extra, list | tuple) else [extra])
+        if not blank and kwargs.get("required"):
+            validators.append(validate.Length(min=1, error="Must not be empty."))
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result.strip() if isinstance(result, str) else result
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A strict positive integer id (``"5"`` and ``5.5`` are refused)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+
+
+VERSION_FIELD = {"version": fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1))}

@@ -1,0 +1,139 @@
+"""Asset writes: the asset and its plugin extension row change together, audited and versioned.
+
+Plugins call these with the flat body split by ``split_fields``; events ``asset_created``,
+``asset_updated`` and ``asset_deleted`` are delivered after commit (see docs/PLUGIN-HOOKS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from ...api.errors import ValidationFailed
+from ...extensions import db
+from ..models import Asset, AssetType, Location, Site
+from . import audit, writes
+
+ASSET_FIELDS = frozenset(
+    {"asset_tag", "name", "status", "site_id", "location_id", "manufacturer", "model",
+     "serial_number", "notes"}
+)
+
+
+def split_fields(data: Mapping[str, Any]) -> tuple[dict, dict, int | None]:
+    """Flat body → (asset fields, extension fields, version)."""
+    asset_part = {k: v for k, v in data.items() if k in ASSET_FIELDS}
+    extension_part = {k: v for k, v in data.items() if k not in ASSET_FIELDS and k != "version"}
+    return asset_part, extension_part, data.get("version")
+
+
+def ensure_asset_type(name: str, label: str, plugin: str | None = None) -> AssetType:
+    """Get or create an asset type; plugins call this from ``on_install``."""
+    existing = db.session.execute(select(AssetType).where(AssetType.name == name)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return writes.create(AssetType, name=name, label=label, plugin=plugin)
+
+
+def asset_type_by_name(name: str) -> AssetType:
+    found = db.session.execute(select(AssetType).where(AssetType.name == name)).scalar_one_or_none()
+    if found is None:
+        raise ValidationFailed({"asset_type": [f"Unknown asset type {name!r}."]})
+    return found
+
+
+def _validate_placement(fields: Mapping[str, Any], asset: Asset | None) -> None:
+    site_id = fields.get("site_id", asset.site_id if asset else None)
+    if "site_id" in fields:
+        writes.require_reference(Site, fields["site_id"], "site_id")
+    location_id = fields.get("location_id", asset.location_id if asset else None)
+    if location_id is not None and ("location_id" in fields or "site_id" in fields):
+        location = writes.require_reference(Location, location_id, "location_id")
+        if location.site_id != site_id:
+            raise ValidationFailed({"location_id": ["The location belongs to another site."]})
+    tag = fields.get("asset_tag")
+    if tag is not None or "site_id" in fields:
+        writes.ensure_unique(
+            Asset, "asset_tag", tag if tag is not None else asset.asset_tag,
+            scope={"site_id": site_id}, exclude=asset,
+        )
+
+
+def _event_payload(asset: Asset, extension: Any | None) -> dict[str, Any]:
+    data = audit.snapshot(asset)
+    data["asset_type"] = asset.asset_type.name if asset.asset_type else None
+    if extension is not None:
+        data.update({k: v for k, v in audit.snapshot(extension).items() if k != "assetid"})
+    return data
+
+
+def create_asset(
+    fields: Mapping[str, Any], *, type_name: str,
+    extension_model: type | None = None, extension_fields: Mapping[str, Any] | None = None,
+) -> tuple[Asset, Any | None]:
+    """Create an asset (and its extension row). Call inside ``writes.transaction()``."""
+    _validate_placement(fields, None)
+    asset_type = asset_type_by_name(type_name)
+    asset = writes.create(Asset, asset_type_id=asset_type.id, **fields)
+    extension = None
+    if extension_model is not None:
+        extension = writes.create(extension_model, assetid=asset.assetid, **(extension_fields or {}))
+    writes.emit_after_commit("asset_created", assetid=asset.assetid, asset_type=type_name,
+                             site_id=asset.site_id, data=_event_payload(asset, extension))
+    return asset, extension
+
+
+def update_asset(
+    asset: Asset, fields: Mapping[str, Any], *, extension: Any | None = None,
+    extension_fields: Mapping[str, Any] | None = None, expected_version: int | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Update either part; the asset's ``version`` goes up once per effective change."""
+    writes.check_version(asset, expected_version)
+    _validate_placement(fields, asset)
+    before = _event_payload(asset, extension)
+    changes = writes.update(asset, fields)
+    if extension is not None and extension_fields:
+        extension_changes = writes.update(extension, extension_fields)
+        if extension_changes and not changes:
+            writes.touch(asset)  # the object as a whole changed: bump its version
+        changes.update(extension_changes)
+    if changes:
+        writes.emit_after_commit(
+            "asset_updated", assetid=asset.assetid, asset_type=asset.asset_type.name,
+            site_id=asset.site_id, changes={k: [v[0], v[1]] for k, v in changes.items()},
+            before=before, after=_event_payload(asset, extension),
+        )
+    return changes
+
+
+def delete_asset(asset: Asset, *, extension: Any | None = None, expected_version: int | None = None) -> None:
+    writes.check_version(asset, expected_version)
+    payload = _event_payload(asset, extension)
+    if extension is not None:
+        writes.delete(extension)
+    writes.delete(asset)
+    writes.emit_after_commit("asset_deleted", assetid=payload["assetid"],
+                             asset_type=payload["asset_type"], site_id=payload["site_id"],
+                             data=payload)
+
+
+def asset_to_dict(asset: Asset) -> dict[str, Any]:
+    """The core asset fields of SPEC §5, ready to merge with an extension's fields."""
+    return {
+        "assetid": asset.assetid,
+        "asset_tag": asset.asset_tag,
+        "name": asset.name,
+        "asset_type": asset.asset_type.name,
+        "status": asset.status,
+        "site_id": asset.site_id,
+        "location_id": asset.location_id,
+        "manufacturer": asset.manufacturer,
+        "model": asset.model,
+        "serial_number": asset.serial_number,
+        "notes": asset.notes,
+        "version": asset.version,
+        "created_at": asset.created_at,
+        "updated_at": asset.updated_at,
+    }

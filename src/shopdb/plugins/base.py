@@ -1,0 +1,76 @@
+"""``BasePlugin``: what every plugin subclasses. Read docs/PLUGIN-HOOKS.md for the hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from .manifest import Manifest
+
+
+class BasePlugin:
+    """A plugin: its manifest, its blueprint, its models and its hooks.
+
+    The loader instantiates it with the manifest read from ``manifest.json`` beside the plugin's
+    module. Every hook runs inside an application context; hooks that write use
+    ``shopdb.core.services.writes`` like any view.
+    """
+
+    def __init__(self, manifest: Manifest, root: Path):
+        self._manifest = manifest
+        self.root = root
+
+    # -- identity -----------------------------------------------------------------------------
+    @property
+    def meta(self) -> Manifest:
+        return self._manifest
+
+    @property
+    def name(self) -> str:
+        return self._manifest.name
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.root / "migrations"
+
+    # -- what the plugin contributes ------------------------------------------------------------
+    def get_blueprint(self) -> Blueprint | None:
+        """The plugin's API (a flask-smorest Blueprint under ``/api/v1/<name>``), or None."""
+        return None
+
+    def get_models(self) -> list[type]:
+        """The SQLAlchemy models whose tables the plugin owns (see PLUGIN_TABLE_OWNERS)."""
+        return []
+
+    def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
+        """``{event name: handler}`` to subscribe to, e.g. ``{"asset_updated": self.on_change}``."""
+        return {}
+
+    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
+        """Assets whose plugin fields match ``q``: ``[(assetid, matched field), ...]``."""
+        return []
+
+    def generate_demo(self, ctx: Any) -> None:
+        """Add this plugin's part of the demo plant (``shopdb demo``); see shopdb.cli.demo."""
+
+    # -- lifecycle hooks (docs/PLUGIN-HOOKS.md) -------------------------------------------------
+    def init_app(self, app: Flask) -> None:
+        """Called at start-up for an enabled plugin, before its blueprint is registered."""
+
+    def on_install(self) -> None:
+        """After the plugin's migrations ran for the first time: seed reference rows."""
+
+    def on_uninstall(self) -> None:
+        """Before the plugin's tables are dropped (or kept with --keep-data)."""
+
+    def on_enable(self) -> None:
+        """After the plugin was enabled."""
+
+    def on_disable(self) -> None:
+        """After the plugin was disabled."""
+
+    def on_upgrade(self, from_revision: str | None, to_revision: str | None) -> None:
+        """After ``plugin migrate``/``upgrade-all`` applied new revisions."""

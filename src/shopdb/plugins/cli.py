@@ -1,0 +1,272 @@
+"""``shopdb plugin ...``: every plugin operation of SPEC §3, each printing what it did.
+
+Operator mistakes (unknown plugin, rows that would be dropped, a bad name) end with a one-line
+``Error: ...`` and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from rich.table import Table
+
+from ..cli.output import console, fail, progress
+from ..extensions import db
+from .chains import MigrationFailed
+from .manager import PluginError, get_manager
+
+
+@click.group("plugin")
+def plugin_group() -> None:
+    """Discover, install, migrate and check plugins."""
+
+
+def _guard(func):
+    """Turn framework errors into one-line failures."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (PluginError, MigrationFailed) as exc:
+            db.session.rollback()
+            fail(str(exc))
+
+    return wrapper
+
+
+@plugin_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@with_appcontext
+@_guard
+def list_command(as_json: bool) -> None:
+    """Every discovered plugin with its state, version and pending migrations."""
+    manager = get_manager()
+    statuses = {name: manager.status(name) for name in sorted(manager.records)}
+    if as_json:
+        click.echo(json.dumps(statuses, indent=2))
+        return
+    table = Table("plugin", "state", "version", "pending", "source", "error")
+    for name, s in statuses.items():
+        pending = "" if s["pending_migrations"] is None else str(s["pending_migrations"])
+        table.add_row(name, s["state"], s["version"] or "?", pending, s["source"], s["error"] or "")
+    console.print(table)
+    if not statuses:
+        console.print("no plugins found on SHOPDB_PLUGIN_PATH: "
+                      + ", ".join(current_app.config["SHOPDB_PLUGIN_PATH"]))
+
+
+@plugin_group.command("info")
+@click.argument("name")
+@with_appcontext
+@_guard
+def info_command(name: str) -> None:
+    """Everything known about one plugin."""
+    status = get_manager().status(name)
+    for key, value in status.items():
+        console.print(f"{key:>18}: {value if value not in (None, []) else '-'}")
+
+
+@plugin_group.command("install")
+@click.argument("name")
+@with_appcontext
+@_guard
+def install_command(name: str) -> None:
+    """Run NAME's migrations, call its on_install hook and enable it."""
+    result = get_manager().install(name)
+    console.print(f"{name}: installed at revision {result['to']} "
+                  f"({result['applied']} revision(s) applied{', existing tables adopted' if result['adopted'] else ''})")
+
+
+@plugin_group.command("uninstall")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="drop the plugin's tables even if they hold rows")
+@click.option("--keep-data", is_flag=True, help="leave the plugin's tables in place")
+@with_appcontext
+@_guard
+def uninstall_command(name: str, yes: bool, keep_data: bool) -> None:
+    """Downgrade NAME's chain to base (dropping its tables) and mark it uninstalled."""
+    result = get_manager().uninstall(name, yes=yes, keep_data=keep_data)
+    rows = sum(result["rows"].values())
+    if result["dropped"]:
+        console.print(f"{name}: uninstalled; dropped {len(result['rows'])} table(s) ({rows} row(s))")
+    else:
+        console.print(f"{name}: uninstalled; kept its tables ({rows} row(s))")
+
+
+@plugin_group.command("enable")
+@click.argument("name")
+@with_appcontext
+@_guard
+def enable_command(name: str) -> None:
+    """Enable NAME (restart the server to serve its routes)."""
+    get_manager().enable(name)
+    console.print(f"{name}: enabled (restart ShopDB to serve it)")
+
+
+@plugin_group.command("disable")
+@click.argument("name")
+@with_appcontext
+@_guard
+def disable_command(name: str) -> None:
+    """Disable NAME; its tables and data stay (restart the server to stop serving it)."""
+    get_manager().disable(name)
+    console.print(f"{name}: disabled (restart ShopDB to stop serving it)")
+
+
+@plugin_group.command("migrate")
+@click.argument("name")
+@click.option("--revision", default="head", show_default=True,
+              help="target revision; with --sql also a range like 0001:0002")
+@click.option("--sql", is_flag=True, help="print the SQL instead of running it (offline mode)")
+@with_appcontext
+@_guard
+def migrate_command(name: str, revision: str, sql: bool) -> None:
+    """Upgrade NAME's chain to REVISION."""
+    manager = get_manager()
+    record = manager._require_usable(name)
+    if sql:
+        url = db.engine.url.render_as_string(hide_password=False)
+        click.echo(record.chain.sql(url, revision), nl=False)
+        return
+    result = manager.migrate(name, revision)
+    if result["applied"] or result["adopted"]:
+        console.print(f"{name}: {result['from'] or 'empty'} -> {result['to']} "
+                      f"({result['applied']} revision(s) applied)")
+    else:
+        console.print(f"{name}: already at {result['to']}; nothing to do")
+
+
+@plugin_group.command("downgrade")
+@click.argument("name")
+@click.argument("revision")
+@click.option("--sql", is_flag=True, help="print the SQL instead of running it")
+@with_appcontext
+@_guard
+def downgrade_command(name: str, revision: str, sql: bool) -> None:
+    """Downgrade NAME's chain to REVISION ('base' drops its tables)."""
+    record = get_manager()._require_usable(name)
+    if sql:
+        current = record.chain.current(db.engine) or record.chain.head()
+        url = db.engine.url.render_as_string(hide_password=False)
+        click.echo(record.chain.sql(url, revision, downgrade_from=current), nl=False)
+        return
+    before, after = record.chain.downgrade(db.engine, revision)
+    console.print(f"{name}: {before or 'empty'} -> {after or 'base'}")
+
+
+@plugin_group.command("history")
+@click.argument("name")
+@with_appcontext
+@_guard
+def history_command(name: str) -> None:
+    """NAME's revisions, oldest first; the applied one is marked."""
+    record = get_manager()._require_usable(name)
+    current = record.chain.current(db.engine)
+    for revision, down, doc in record.chain.history():
+        marker = " (current)" if revision == current else ""
+        console.print(f"{down or 'base'} -> {revision}{marker}: {doc.splitlines()[0] if doc else ''}")
+
+
+@plugin_group.command("current")
+@with_appcontext
+@_guard
+def current_command() -> None:
+    """The applied revision of every plugin chain."""
+    manager = get_manager()
+    for name in manager.order:
+        record = manager.records[name]
+        if not record.usable:
+            console.print(f"{name}: failed ({record.error})")
+            continue
+        current = record.chain.current(db.engine)
+        head = record.chain.head()
+        note = "head" if current == head else f"head is {head}"
+        console.print(f"{name}: {current or 'not installed'} ({note})")
+
+
+@plugin_group.command("revision")
+@click.argument("name")
+@click.option("-m", "--message", required=True, help="what the revision changes")
+@click.option("--autogenerate", is_flag=True, help="compare the models with the database")
+@with_appcontext
+@_guard
+def revision_command(name: str, message: str, autogenerate: bool) -> None:
+    """Write a new revision in NAME's chain, limited to NAME's tables."""
+    record = get_manager()._require_usable(name)
+    if autogenerate and record.chain.current(db.engine) != record.chain.head():
+        fail(f"{name}: the database is not at head; run `shopdb plugin migrate {name}` first")
+    path = record.chain.new_revision(db.engine, message, autogenerate)
+    console.print(f"{name}: wrote {path}")
+
+
+@plugin_group.command("upgrade-all")
+@click.option("--json", "as_json", is_flag=True, help="print the status dict as JSON")
+@with_appcontext
+@_guard
+def upgrade_all_command(as_json: bool) -> None:
+    """Run pending migrations of every plugin; install all (or SHOPDB_PLUGINS) on a fresh deploy."""
+    manager = get_manager()
+    with progress() as bar:
+        task = bar.add_task("plugins", total=len(manager.order))
+
+        def step(name: str, status: dict) -> None:
+            bar.update(task, advance=1, description=f"plugins ({name})")
+
+        report = manager.upgrade_all_plugins(progress=step)
+    if as_json:
+        click.echo(json.dumps(report.statuses, indent=2))
+    else:
+        for name, s in report.statuses.items():
+            detail = s.get("reason") or (
+                f"{s['from'] or 'empty'} -> {s['to']} ({s['applied']} applied)"
+                if s["status"] != "up_to_date" else f"at {s['to']}")
+            console.print(f"{name:>16}: {s['status']}: {detail}")
+        if not report.changed and not report.failed:
+            console.print("Everything is up to date; nothing changed.")
+    if report.failed:
+        fail(f"{len(report.failed)} plugin(s) failed: {', '.join(report.failed)}")
+
+
+@plugin_group.command("check")
+@click.option("--strict", is_flag=True, help="also fail on incompatible core_version and failed plugins")
+@with_appcontext
+@_guard
+def check_command(strict: bool) -> None:
+    """Fail on model/migration drift, PLUGIN_TABLE_OWNERS disagreements or contract breaches."""
+    from .checks import check_all
+
+    problems, warnings = check_all(get_manager(), strict=strict)
+    for warning in warnings:
+        console.print(f"warning: {warning}")
+    for problem in problems:
+        console.print(f"problem: {problem}")
+    if problems:
+        fail(f"plugin check found {len(problems)} problem(s)")
+    console.print(f"plugin check: {len(get_manager().records)} plugin(s) checked, no problems")
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--description", required=True, help="one line saying what the plugin tracks")
+@click.option("--overwrite", is_flag=True, help="replace an existing plugin folder")
+@click.option("--dest", type=click.Path(file_okay=False), default=None,
+              help="parent folder (default: the first folder of SHOPDB_PLUGIN_PATH)")
+@with_appcontext
+def new_command(name: str, description: str, overwrite: bool, dest: str | None) -> None:
+    """Write a working plugin skeleton into DEST/NAME from the templates."""
+    from .scaffolder import ScaffoldError, next_steps, scaffold_plugin
+
+    parent = Path(dest) if dest else Path(current_app.config["SHOPDB_PLUGIN_PATH"][0])
+    taken = set(get_manager().records)
+    try:
+        created = scaffold_plugin(name, description, parent, overwrite=overwrite, existing=taken)
+    except ScaffoldError as exc:
+        fail(str(exc))
+    console.print(f"created plugin {name!r} in {created} ({len(list(created.rglob('*.*')))} files)")
+    console.print(next_steps(name, created))

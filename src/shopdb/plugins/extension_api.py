@@ -1,0 +1,170 @@
+"""Flat asset+extension endpoints for plugins (SPEC §5), written once for every plugin.
+
+``ExtensionResource(...).register(blp)`` adds to a plugin's blueprint:
+
+    GET    /            list (core + extension fields side by side; filters, q, sort, pages)
+    POST   /            create the asset and its extension row in one transaction
+    GET    /<assetid>   one object (ETag = version)
+    PATCH  /<assetid>   update either part; ``version`` or If-Match refuses stale edits
+    DELETE /<assetid>   delete both
+
+Plugins add their rules through callbacks instead of re-writing the routes:
+``validate(data, asset, extension)`` normalises/refuses input (raise the framework's errors),
+``after_write(asset, extension, changes)`` queues plugin events, ``list_filter(stmt)`` handles
+extra query parameters, ``detail_extra(asset, extension)`` adds fields to the single-object view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from ..api import LIST_PARAMETERS, ListSpec, envelope, list_envelope, responses
+from ..api.concurrency import expected_version
+from ..api.errors import NotFound
+from ..api.pagination import apply_list_args, paginate
+from ..auth import require_role, require_site_access
+from ..core.models import Asset, AssetType
+from ..core.services import assets as asset_service
+from ..core.services import writes
+from ..extensions import db
+
+CORE_LIST_FIELDS = {
+    "assetid": Asset.assetid, "asset_tag": Asset.asset_tag, "name": Asset.name,
+    "status": Asset.status, "site_id": Asset.site_id, "location_id": Asset.location_id,
+    "manufacturer": Asset.manufacturer, "model": Asset.model,
+    "serial_number": Asset.serial_number, "created_at": Asset.created_at,
+    "updated_at": Asset.updated_at,
+}
+CORE_SEARCH = (Asset.asset_tag, Asset.name, Asset.serial_number)
+
+
+@dataclass
+class ExtensionResource:
+    model: type
+    schema: type[Schema]
+    type_name: str
+    search: Iterable[InstrumentedAttribute] = ()
+    extra_args: set[str] = field(default_factory=set)
+    default_sort: tuple[str, ...] = ("asset_tag",)
+    validate: Callable[[dict[str, Any], Asset | None, Any | None], None] | None = None
+    after_write: Callable[[Asset, Any, dict[str, Any]], None] | None = None
+    list_filter: Callable[[Select], Select] | None = None
+    detail_extra: Callable[[Asset, Any], dict[str, Any]] | None = None
+    prefix: str = ""  # e.g. "/devices" when a plugin serves several resources
+
+    # -- helpers a plugin may reuse -------------------------------------------------------------
+    def extension_fields(self) -> dict[str, InstrumentedAttribute]:
+        return {
+            attr.key: getattr(self.model, attr.key)
+            for attr in db.inspect(self.model).column_attrs if attr.key != "assetid"
+        }
+
+    def list_spec(self) -> ListSpec:
+        return ListSpec(
+            fields={**CORE_LIST_FIELDS, **self.extension_fields()},
+            search=[*CORE_SEARCH, *self.search], default_sort=self.default_sort,
+            tiebreak=[Asset.assetid], extra_args=set(self.extra_args),
+        )
+
+    def base_query(self) -> Select:
+        return (select(Asset, self.model)
+                .join(self.model, self.model.assetid == Asset.assetid)
+                .join(AssetType, AssetType.id == Asset.asset_type_id))
+
+    def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
+        data = asset_service.asset_to_dict(asset)
+        for key in self.extension_fields():
+            data[key] = getattr(extension, key)
+        return self._dumper.dump(data)
+
+    def load(self, assetid: int) -> tuple[Asset, Any]:
+        row = db.session.execute(self.base_query().where(Asset.assetid == assetid)).first()
+        if row is None:
+            raise NotFound(f"No {self.type_name} with asset id {assetid}.")
+        return row[0], row[1]
+
+    # -- the routes -----------------------------------------------------------------------------
+    def register(self, blp: Blueprint) -> None:
+        resource = self
+        schema = self.schema
+        self._dumper = schema()
+
+        @blp.route(self.prefix or "", endpoint=f"{self.type_name}_collection")
+        class Collection(MethodView):
+            @blp.doc(parameters=LIST_PARAMETERS)
+            @blp.response(200, list_envelope(schema))
+            def get(self):
+                stmt = apply_list_args(resource.base_query(), resource.list_spec())
+                if resource.list_filter is not None:
+                    stmt = resource.list_filter(stmt)
+                return paginate(stmt, lambda row: resource.to_dict(row[0], row[1]), scalars=False)
+
+            @require_role("editor")
+            @blp.arguments(schema)
+            @blp.response(201, envelope(schema))
+            def post(self, body):
+                body.pop("version", None)
+                require_site_access(body["site_id"])
+                if resource.validate is not None:
+                    resource.validate(body, None, None)
+                core_fields, ext_fields, _ = asset_service.split_fields(body)
+                with writes.transaction():
+                    asset, extension = asset_service.create_asset(
+                        core_fields, type_name=resource.type_name,
+                        extension_model=resource.model, extension_fields=ext_fields,
+                    )
+                    if resource.after_write is not None:
+                        resource.after_write(asset, extension, {"created": True})
+                return responses.single(resource.detail(asset, extension), 201, asset.version)
+
+        @blp.route(f"{self.prefix}/<int:assetid>", endpoint=f"{self.type_name}_item")
+        class Item(MethodView):
+            @blp.response(200, envelope(schema))
+            def get(self, assetid):
+                asset, extension = resource.load(assetid)
+                return responses.single(resource.detail(asset, extension), etag_version=asset.version)
+
+            @require_role("editor")
+            @blp.arguments(schema(partial=True))
+            @blp.response(200, envelope(schema))
+            def patch(self, body, assetid):
+                asset, extension = resource.load(assetid)
+                version = expected_version(body, asset)
+                require_site_access(asset.site_id)
+                if "site_id" in body:
+                    require_site_access(body["site_id"])
+                if resource.validate is not None:
+                    resource.validate(body, asset, extension)
+                core_fields, ext_fields, _ = asset_service.split_fields(body)
+                with writes.transaction():
+                    changes = asset_service.update_asset(
+                        asset, core_fields, extension=extension, extension_fields=ext_fields,
+                        expected_version=version,
+                    )
+                    if changes and resource.after_write is not None:
+                        resource.after_write(asset, extension, changes)
+                return responses.single(resource.detail(asset, extension), etag_version=asset.version)
+
+            @require_role("editor")
+            @blp.response(204)
+            def delete(self, assetid):
+                asset, extension = resource.load(assetid)
+                require_site_access(asset.site_id)
+                with writes.transaction():
+                    asset_service.delete_asset(asset, extension=extension,
+                                               expected_version=expected_version({}, asset))
+                return responses.no_content()
+
+    def detail(self, asset: Asset, extension: Any) -> dict[str, Any]:
+        data = self.to_dict(asset, extension)
+        if self.detail_extra is not None:
+            data.update(self.detail_extra(asset, extension))
+        return data

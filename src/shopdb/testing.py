@@ -1,0 +1,166 @@
+"""Pytest fixtures for ShopDB and its plugins (loaded automatically through ``pytest11``).
+
+``app`` / ``client`` give a fresh SQLite database with the core and every plugin on
+``SHOPDB_PLUGIN_PATH`` migrated; ``auth_headers`` carries an admin bearer token. Database-specific
+tests take ``db_url``, parametrised over SQLite, MariaDB (``SHOPDB_TEST_MYSQL_URL``) and PostgreSQL
+(``SHOPDB_TEST_POSTGRES_URL``); the server ones skip with a reason when their URL is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import MetaData, create_engine, inspect
+from sqlalchemy.pool import NullPool
+
+ADMIN_PASSWORD = "Test-admin-password-1"
+SERVER_URLS = {"mysql": "SHOPDB_TEST_MYSQL_URL", "postgresql": "SHOPDB_TEST_POSTGRES_URL"}
+_templates: dict[tuple, Path] = {}
+
+
+def test_config(db_url: str, **extra: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool} if db_url.startswith("sqlite") else {},
+    }
+    config.update(extra)
+    return config
+
+
+def migrate_database(db_url: str, **extra: Any) -> dict[str, dict]:
+    """Core chain, first admin and ``upgrade_all_plugins`` on ``db_url``; returns the statuses."""
+    from . import create_app
+    from .auth.bootstrap import ensure_admin
+    from .cli.db import core_chain
+    from .extensions import db
+    from .plugins.manager import get_manager
+
+    app = create_app(test_config(db_url, **extra))
+    with app.app_context():
+        core_chain().upgrade(db.engine)
+        ensure_admin()
+        report = get_manager(app).upgrade_all_plugins()
+        db.engine.dispose()
+    return report.statuses
+
+
+def make_app(db_url: str, **extra: Any) -> Flask:
+    """A served app on an already-migrated database (enabled plugins registered at start-up)."""
+    from . import create_app
+
+    return create_app(test_config(db_url, **extra))
+
+
+def reset_database(db_url: str) -> None:
+    """Drop every table (for the shared MariaDB/PostgreSQL test databases)."""
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        if conn.dialect.name == "mysql":
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+            for table in meta.sorted_tables:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS `{table.name}`")
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
+        else:
+            meta.drop_all(conn)
+    with engine.connect() as conn:
+        assert not inspect(conn).get_table_names()
+    engine.dispose()
+
+
+def _template_for(plugin_key: tuple) -> Path:
+    """Migrating takes a while; do it once per session and copy the SQLite file per test."""
+    if plugin_key not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="shopdb-template-"))
+        path = folder / "template.sqlite"
+        migrate_database(f"sqlite:///{path}")
+        _templates[plugin_key] = path
+    return _templates[plugin_key]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'shopdb.sqlite'}"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    key = (os.environ.get("SHOPDB_PLUGIN_PATH", ""), os.environ.get("SHOPDB_PLUGINS", ""))
+    path = tmp_path / "shopdb.sqlite"
+    shutil.copy(_template_for(key), path)
+    application = make_app(f"sqlite:///{path}")
+    yield application
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def token_for(client, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
+    response = client.post("/api/v1/auth/tokens", json={"username": username, "password": password})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]["token"]
+
+
+@pytest.fixture
+def auth_headers(client) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(client)}"}
+
+
+@pytest.fixture
+def site(client, auth_headers) -> dict:
+    response = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=auth_headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]
+
+
+def _server_url(name: str) -> str:
+    url = os.environ.get(SERVER_URLS[name])
+    if not url:
+        pytest.skip(f"{SERVER_URLS[name]} is not set; {name} tests run in CI (.ci/run)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "mysql", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    """An empty database of each kind (the server ones are wiped first)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shopdb.sqlite'}"
+    url = _server_url(request.param)
+    reset_database(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "mysql", "postgresql"])
+def migrated_app(request, tmp_path: Path) -> Iterator[Flask]:
+    """A served app on each database kind, core and plugins migrated."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shopdb.sqlite'}"
+    else:
+        url = _server_url(request.param)
+        reset_database(url)
+    migrate_database(url)
+    application = make_app(url)
+    yield application
+    from .extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
