@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
-
-from alembic.autogenerate import compare_metadata
 
 from ..extensions import db
 from .alembic_template import (

@@ -19,8 +19,8 @@ from ...api import (
     responses,
 )
 from ...api.concurrency import expected_version
-from ...api.pagination import apply_list_args
 from ...api.errors import ValidationFailed
+from ...api.pagination import apply_list_args
 from ...auth import require_role, require_site_access
 from ...extensions import db
 from ..models import Asset, AssetRelationship, AssetType, AuditLog

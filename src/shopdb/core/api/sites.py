@@ -4,8 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from ...api import LIST_PARAMETERS, Conflict, ListSpec, envelope, list_envelope, list_response
-from ...api import responses
+from ...api import LIST_PARAMETERS, Conflict, ListSpec, envelope, list_envelope, list_response, responses
 from ...api.concurrency import expected_version
 from ...api.errors import ValidationFailed
 from ...auth import require_role

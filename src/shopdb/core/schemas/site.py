@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
 from zoneinfo import available_timezones
+
+from marshmallow import fields, validate
 
 from .common import StrictSchema, Text
 
