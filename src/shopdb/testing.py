@@ -25,7 +25,7 @@ SERVER_URLS = {"mysql": "SHOPDB_TEST_MYSQL_URL", "postgresql": "SHOPDB_TEST_POST
 _templates: dict[tuple, Path] = {}
 
 
-def test_config(db_url: str, **extra: Any) -> dict[str, Any]:
+def config_for(db_url: str, **extra: Any) -> dict[str, Any]:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -45,7 +45,7 @@ def migrate_database(db_url: str, **extra: Any) -> dict[str, dict]:
     from .extensions import db
     from .plugins.manager import get_manager
 
-    app = create_app(test_config(db_url, **extra))
+    app = create_app(config_for(db_url, **extra))
     with app.app_context():
         core_chain().upgrade(db.engine)
         ensure_admin()
@@ -58,7 +58,7 @@ def make_app(db_url: str, **extra: Any) -> Flask:
     """A served app on an already-migrated database (enabled plugins registered at start-up)."""
     from . import create_app
 
-    return create_app(test_config(db_url, **extra))
+    return create_app(config_for(db_url, **extra))
 
 
 def reset_database(db_url: str) -> None:

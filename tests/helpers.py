@@ -1,0 +1,37 @@
+"""Small helpers shared by the core tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shopdb.core.models import Asset, AuditLog
+from shopdb.extensions import db
+
+
+def counts(app) -> tuple[int, int]:
+    """(assets, audit entries): unchanged after a refused request means nothing was written."""
+    with app.app_context():
+        assets = db.session.execute(select(func.count()).select_from(Asset)).scalar_one()
+        audits = db.session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
+        db.session.remove()
+        return assets, audits
+
+
+def error_of(response) -> dict:
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message", "details"} <= set(body["error"]), body
+    return body["error"]
+
+
+def make_generic_type(client, headers, name: str = "fixture") -> None:
+    response = client.post("/api/v1/asset-types", json={"name": name, "label": name.title()}, headers=headers)
+    assert response.status_code in (201, 409), response.get_json()
+
+
+def make_asset(client, headers, site_id: int, tag: str, **fields) -> dict:
+    make_generic_type(client, headers)
+    body = {"asset_tag": tag, "name": f"Asset {tag}", "site_id": site_id, "asset_type": "fixture", **fields}
+    response = client.post("/api/v1/assets", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]

@@ -1,0 +1,104 @@
+"""Authentication: first admin, bearer tokens stored hashed, roles, sessions with CSRF, throttling."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from helpers import error_of
+from shopdb.core.models import ApiToken, User
+from shopdb.extensions import db
+from shopdb.testing import ADMIN_PASSWORD, token_for
+
+
+def test_writes_without_a_token_are_401(client):
+    for method, url in (("post", "/api/v1/sites"), ("patch", "/api/v1/sites/1"), ("delete", "/api/v1/sites/1"),
+                        ("post", "/api/v1/assets"), ("post", "/api/v1/locations")):
+        response = getattr(client, method)(url, json={})
+        assert response.status_code == 401, url
+        assert error_of(response)["code"] == "unauthorized"
+
+
+def test_a_wrong_or_malformed_token_is_401(client):
+    for header in ("Bearer nope", "Basic abc", "Bearer "):
+        response = client.post("/api/v1/sites", json={}, headers={"Authorization": header})
+        assert response.status_code == 401, header
+
+
+def test_token_is_random_and_stored_only_as_a_hash(app, client):
+    first, second = token_for(client), token_for(client)
+    assert first != second and len(first) > 40
+    with app.app_context():
+        stored = [t.token_hash for t in db.session.execute(select(ApiToken)).scalars()]
+    assert first not in stored and second not in stored
+    assert all(len(h) == 64 for h in stored)
+
+
+def test_wrong_password_is_401_and_unknown_fields_422(client):
+    response = client.post("/api/v1/auth/tokens", json={"username": "admin", "password": "wrong"})
+    assert response.status_code == 401
+    response = client.post("/api/v1/auth/tokens", json={"username": "admin", "password": "x", "admin": True})
+    assert response.status_code == 422
+
+
+def test_passwords_are_hashed_with_argon2(app):
+    with app.app_context():
+        admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+    assert admin.password_hash.startswith("$argon2id$")
+    assert ADMIN_PASSWORD not in admin.password_hash
+
+
+def test_repeated_failures_are_throttled(client):
+    for _ in range(5):
+        client.post("/api/v1/auth/tokens", json={"username": "throttled", "password": "wrong"})
+    response = client.post("/api/v1/auth/tokens", json={"username": "throttled", "password": "wrong"})
+    assert response.status_code == 429
+    assert error_of(response)["code"] == "too_many_requests"
+
+
+def test_roles_viewer_cannot_write_editor_cannot_admin(client, auth_headers, site):
+    for name, role in (("vera", "viewer"), ("eddie", "editor")):
+        created = client.post("/api/v1/users", json={"username": name, "password": "Long-password-1", "role": role},
+                              headers=auth_headers)
+        assert created.status_code == 201, created.get_json()
+    viewer = {"Authorization": f"Bearer {token_for(client, 'vera', 'Long-password-1')}"}
+    editor = {"Authorization": f"Bearer {token_for(client, 'eddie', 'Long-password-1')}"}
+    body = {"site_id": site["id"], "name": "Hall"}
+    assert client.post("/api/v1/locations", json=body, headers=viewer).status_code == 403
+    assert client.post("/api/v1/locations", json=body, headers=editor).status_code == 201
+    assert client.post("/api/v1/sites", json={"code": "E", "name": "e"}, headers=editor).status_code == 403
+    assert client.get("/api/v1/users", headers=editor).status_code == 403
+
+
+def test_site_scoped_user_may_only_change_their_sites(client, auth_headers, site):
+    other = client.post("/api/v1/sites", json={"code": "P2", "name": "Two"}, headers=auth_headers).get_json()["data"]
+    client.post("/api/v1/users", json={"username": "sam", "password": "Long-password-1", "role": "editor",
+                                       "site_ids": [site["id"]]}, headers=auth_headers)
+    sam = {"Authorization": f"Bearer {token_for(client, 'sam', 'Long-password-1')}"}
+    assert client.post("/api/v1/locations", json={"site_id": site["id"], "name": "A"}, headers=sam).status_code == 201
+    assert client.post("/api/v1/locations", json={"site_id": other["id"], "name": "A"}, headers=sam).status_code == 403
+
+
+def test_user_admin_validation(client, auth_headers):
+    cases = [
+        {"username": "x", "password": "short", "role": "viewer"},
+        {"username": "x", "password": "Long-password-1", "role": "god"},
+        {"username": "x", "password": "Long-password-1", "site_ids": [999]},
+    ]
+    for body in cases:
+        assert client.post("/api/v1/users", json=body, headers=auth_headers).status_code == 422, body
+    ok = {"username": "Dup", "password": "Long-password-1"}
+    assert client.post("/api/v1/users", json=ok, headers=auth_headers).status_code == 201
+    assert client.post("/api/v1/users", json={**ok, "username": "dup"}, headers=auth_headers).status_code == 409
+
+
+def test_session_login_requires_the_csrf_token_for_writes(client):
+    login = client.post("/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert login.status_code == 200
+    csrf = login.get_json()["data"]["csrf_token"]
+    assert client.get("/api/v1/auth/me").get_json()["data"]["username"] == "admin"
+    without = client.post("/api/v1/sites", json={"code": "S", "name": "s"})
+    assert without.status_code == 403 and error_of(without)["code"] == "csrf"
+    with_token = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers={"X-CSRF-Token": csrf})
+    assert with_token.status_code == 201
+    client.post("/api/v1/auth/logout")
+    assert client.post("/api/v1/sites", json={"code": "T", "name": "t"}, headers={"X-CSRF-Token": csrf}).status_code == 401

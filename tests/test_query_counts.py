@@ -1,0 +1,50 @@
+"""A list costs a fixed number of SQL statements whatever the page size (no N+1)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from helpers import make_asset
+from shopdb.extensions import db
+
+
+@contextmanager
+def statements(app):
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _count(app, client, url):
+    with statements(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200, response.get_json()
+    return len(seen), len(response.get_json()["data"])
+
+
+def test_list_statement_count_does_not_grow_with_page_size(app, client, auth_headers, site):
+    for i in range(12):
+        asset = make_asset(client, auth_headers, site["id"], f"M-{i:02d}")
+        if i:
+            client.post(f"/api/v1/assets/{asset['assetid']}/relationships",
+                        json={"kind": "controls", "target_assetid": asset["assetid"] - 1}, headers=auth_headers)
+    for url in ("/api/v1/assets", "/api/v1/sites", "/api/v1/assets/5/relationships", "/api/v1/printers"):
+        small, _ = _count(app, client, f"{url}?per_page=1")
+        large, rows = _count(app, client, f"{url}?per_page=500")
+        assert small == large, (url, small, large)
+        assert large <= 3, url  # COUNT + page (+ nothing per row)
+    small, _ = _count(app, client, "/api/v1/assets?per_page=2")
+    big, rows = _count(app, client, "/api/v1/assets?per_page=12")
+    assert rows == 12 and small == big
