@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from helpers import error_of
 from shopdb.core.models import ApiToken, User
 from shopdb.extensions import db
 from shopdb.testing import ADMIN_PASSWORD, token_for
+
+from helpers import error_of
 
 
 def test_writes_without_a_token_are_401(client):
@@ -101,4 +102,5 @@ def test_session_login_requires_the_csrf_token_for_writes(client):
     with_token = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers={"X-CSRF-Token": csrf})
     assert with_token.status_code == 201
     client.post("/api/v1/auth/logout")
-    assert client.post("/api/v1/sites", json={"code": "T", "name": "t"}, headers={"X-CSRF-Token": csrf}).status_code == 401
+    after = client.post("/api/v1/sites", json={"code": "T", "name": "t"}, headers={"X-CSRF-Token": csrf})
+    assert after.status_code == 401

@@ -6,9 +6,10 @@ import json
 
 from sqlalchemy import func, select
 
-from helpers import make_generic_type
 from shopdb.core.models import Asset
 from shopdb.extensions import db
+
+from helpers import make_generic_type
 
 HEADER = "asset_tag,name,asset_type,site,status,serial_number\n"
 

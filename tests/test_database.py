@@ -19,7 +19,8 @@ NOW = "2025-01-01 00:00:00"
 def _seed(conn) -> None:
     conn.execute(text(f"INSERT INTO sites (code, name, timezone, version, created_at, updated_at) "
                       f"VALUES ('S', 's', 'UTC', 1, '{NOW}', '{NOW}')"))
-    conn.execute(text(f"INSERT INTO asset_types (name, label, created_at, updated_at) VALUES ('t', 'T', '{NOW}', '{NOW}')"))
+    conn.execute(text(f"INSERT INTO asset_types (name, label, created_at, updated_at) "
+                      f"VALUES ('t', 'T', '{NOW}', '{NOW}')"))
 
 
 def _asset(conn, tag: str, status: str = "active", site: int = 1) -> None:

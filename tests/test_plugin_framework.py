@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from plugin_factory import write_plugin
 from shopdb import create_app
 from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
 from shopdb.extensions import db
 from shopdb.plugins.manager import PluginError, get_manager
 from shopdb.testing import ADMIN_PASSWORD, config_for, token_for
+
+from plugin_factory import write_plugin
 
 
 @pytest.fixture(scope="module")

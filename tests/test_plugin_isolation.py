@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from plugin_factory import write_plugin
 from shopdb import create_app
 from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
 from shopdb.extensions import db
 from shopdb.plugins.manager import get_manager
 from shopdb.testing import ADMIN_PASSWORD, config_for, token_for
+
+from plugin_factory import write_plugin
 
 SHOPDB = str(Path(sys.executable).with_name("shopdb"))
 
@@ -71,8 +72,8 @@ def test_broken_plugins_leave_the_app_serving_and_health_degraded(served):
     headers = {"Authorization": f"Bearer {token_for(client, 'admin', ADMIN_PASSWORD)}"}
     site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers)
     assert site.status_code == 201
-    made = client.post("/api/v1/sprockets", json={"asset_tag": "S-1", "name": "s", "site_id": site.get_json()["data"]["id"]},
-                       headers=headers)
+    body = {"asset_tag": "S-1", "name": "s", "site_id": site.get_json()["data"]["id"]}
+    made = client.post("/api/v1/sprockets", json=body, headers=headers)
     assert made.status_code == 201
 
 

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import Column, String, create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from plugin_factory import write_plugin
 from shopdb import create_app
 from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
@@ -25,6 +24,8 @@ from shopdb.plugins.alembic_template import PLUGIN_TABLE_OWNERS, _get_plugin_met
 from shopdb.plugins.chains import MigrationFailed
 from shopdb.plugins.manager import get_manager
 from shopdb.testing import config_for
+
+from plugin_factory import write_plugin
 
 BUNDLED = ("computers", "equipment", "network", "notifications", "printers", "usb")
 BUNDLED_DIR = Path(default_plugin_path())

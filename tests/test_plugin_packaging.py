@@ -9,13 +9,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-from plugin_factory import write_plugin
 from shopdb import create_app
 from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
 from shopdb.extensions import db
 from shopdb.plugins.manager import get_manager
 from shopdb.testing import config_for, token_for
+
+from plugin_factory import write_plugin
 
 PYPROJECT = """
 [build-system]

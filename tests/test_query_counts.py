@@ -6,8 +6,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from helpers import make_asset
 from shopdb.extensions import db
+
+from helpers import make_asset
 
 
 @contextmanager

@@ -77,7 +77,8 @@ def page_args() -> tuple[int, int]:
         try:
             values[name] = int(raw) if raw not in (None, "") else fallback
         except ValueError:
-            raise BadRequest(f"'{name}' must be a whole number.", {"fields": {name: ["Not a valid integer."]}}) from None
+            raise BadRequest(f"'{name}' must be a whole number.",
+                             {"fields": {name: ["Not a valid integer."]}}) from None
         if values[name] < 1:
             raise BadRequest(f"'{name}' must be at least 1.", {"fields": {name: ["Must be >= 1."]}})
     return values["page"], min(values["per_page"], cap)

@@ -79,8 +79,8 @@ def info_command(name: str) -> None:
 def install_command(name: str) -> None:
     """Run NAME's migrations, call its on_install hook and enable it."""
     result = get_manager().install(name)
-    console.print(f"{name}: installed at revision {result['to']} "
-                  f"({result['applied']} revision(s) applied{', existing tables adopted' if result['adopted'] else ''})")
+    adopted = ", existing tables adopted" if result["adopted"] else ""
+    console.print(f"{name}: installed at revision {result['to']} ({result['applied']} revision(s) applied{adopted})")
 
 
 @plugin_group.command("uninstall")

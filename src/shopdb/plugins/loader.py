@@ -130,9 +130,9 @@ class PluginLoader:
 
         for mapper in list(db.Model.registry.mappers):
             module = mapper.class_.__module__
-            if (module == package or module.startswith(package + ".")) and mapper.local_table is not None:
-                if mapper.local_table.name in db.metadata.tables:
-                    db.metadata.remove(mapper.local_table)
+            ours = module == package or module.startswith(package + ".")
+            if ours and mapper.local_table is not None and mapper.local_table.name in db.metadata.tables:
+                db.metadata.remove(mapper.local_table)
         for key in [k for k in sys.modules if k == package or k.startswith(package + ".")]:
             del sys.modules[key]
 

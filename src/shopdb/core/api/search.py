@@ -43,7 +43,7 @@ def search():
                    func.lower(Asset.serial_number).like(pattern)))
         .order_by(Asset.asset_tag).limit(limit)
     ).all()
-    for assetid, tag, name, serial in core_hits:
+    for assetid, tag, name, _serial in core_hits:
         field = ("asset_tag" if q.lower() in (tag or "").lower()
                  else "name" if q.lower() in (name or "").lower() else "serial_number")
         matched[assetid] = field
