@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+
 from sqlalchemy import func, or_, select
 
 from shopdb.core.services.assets import ensure_asset_type
@@ -23,15 +25,21 @@ class PrintersPlugin(BasePlugin):
         ensure_asset_type("printer", "Printer", plugin=self.name)
 
     def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
-        pattern = f"%{q.lower()}%"
+        text = q.strip().lower()
+        pattern = f"%{text}%"
+        try:  # a whole address in any spelling (2001:DB8:0::1) matches its stored compressed form
+            address = str(ipaddress.ip_address(text))
+        except ValueError:
+            address = None
+        conditions = [func.lower(Printer.hostname).like(pattern), Printer.ip_address.like(pattern)]
+        if address is not None:  # never compare with None: that would be IS NULL
+            conditions.append(Printer.ip_address == address)
         rows = db.session.execute(
             select(Printer.assetid, Printer.hostname, Printer.ip_address)
-            .where(or_(func.lower(Printer.hostname).like(pattern), Printer.ip_address.like(pattern)))
-            .limit(limit)
+            .where(or_(*conditions)).order_by(Printer.assetid).limit(limit)
         ).all()
-        return [(r.assetid, "hostname" if r.hostname and q.lower() in r.hostname else "ip_address")
+        return [(r.assetid, "hostname" if r.hostname and text in r.hostname else "ip_address")
                 for r in rows]
-
 
     def generate_demo(self, ctx) -> None:
         computers = ctx.assets_of_type("computer")

@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from shopdb.api import Conflict, ValidationFailed, responses
-from shopdb.auth import require_role
-from shopdb.core.models import Asset, AssetRelationship, AssetType
+from shopdb.api import Conflict, NotFound, ValidationFailed, responses
+from shopdb.auth import require_role, require_site_access
+from shopdb.core.models import Asset, AssetRelationship
 from shopdb.core.services import writes
 from shopdb.extensions import db
 from shopdb.plugins.extension_api import ExtensionResource
@@ -68,8 +68,9 @@ class PrinterComputers(MethodView):
     def post(self, body, assetid):
         """Record that a PC prints to this printer (a ``prints_for`` relationship)."""
         printer, _ = resource.load(assetid)
+        require_site_access(printer.site_id)
         computer = writes.require_reference(Asset, body["computer_assetid"], "computer_assetid")
-        kind = db.session.execute(select(AssetType.name).where(AssetType.id == computer.asset_type_id)).scalar_one()
+        kind = computer.asset_type.name
         if kind != "computer":
             raise ValidationFailed({"computer_assetid": [f"Asset {computer.assetid} is a {kind}, not a computer."]})
         if any(c["assetid"] == computer.assetid for c in _computers_of(assetid)):
@@ -77,5 +78,23 @@ class PrinterComputers(MethodView):
         with writes.transaction():
             rel = writes.create(AssetRelationship, kind=PRINTS_FOR, source_assetid=printer.assetid,
                                 target_assetid=computer.assetid)
+            # The same event the core's /assets/<id>/relationships emits, so subscribers see every edge.
+            writes.emit_after_commit("relationship_created", id=rel.id, kind=PRINTS_FOR,
+                                     source_assetid=printer.assetid, target_assetid=computer.assetid)
         return responses.single({"relationship_id": rel.id, "assetid": computer.assetid,
                                  "asset_tag": computer.asset_tag, "name": computer.name}, 201)
+
+
+@blp.route("/<int:assetid>/computers/<int:computer_assetid>")
+class PrinterComputer(MethodView):
+    @require_role("editor")
+    def delete(self, assetid, computer_assetid):
+        """The PC no longer prints to this printer (the edge is removed whichever end made it)."""
+        printer, _ = resource.load(assetid)
+        require_site_access(printer.site_id)
+        link = next((c for c in _computers_of(assetid) if c["assetid"] == computer_assetid), None)
+        if link is None:
+            raise NotFound(f"Computer {computer_assetid} does not print to printer {assetid}.")
+        with writes.transaction():
+            writes.delete(db.session.get(AssetRelationship, link["relationship_id"]))
+        return responses.no_content()

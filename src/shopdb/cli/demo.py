@@ -104,7 +104,7 @@ class DemoContext:
             self.progress.update(self.task, advance=n)
 
 
-def _ensure_plant(rng: random.Random) -> tuple[list[Site], dict[int, list[Location]]]:
+def ensure_plant(rng: random.Random) -> tuple[list[Site], dict[int, list[Location]]]:
     sites, cells = [], {}
     now = utcnow()
     for code, name, tz in SITES:
@@ -132,7 +132,7 @@ def _ensure_plant(rng: random.Random) -> tuple[list[Site], dict[int, list[Locati
 def generate(total_assets: int, seed: int = 42, show_progress: bool = True) -> dict[str, int]:
     """Build the demo plant; returns the number of assets made per asset type."""
     rng = random.Random(seed)
-    sites, cells = _ensure_plant(rng)
+    sites, cells = ensure_plant(rng)
     plugins = sorted(get_manager().enabled_plugins(), key=lambda p: getattr(p, "demo_priority", 100))
     bar = progress() if show_progress else None
     ctx = DemoContext(total_assets=total_assets, rng=rng, sites=sites, cells=cells, progress=bar)

@@ -1,0 +1,76 @@
+"""``/api/v1/computers/<assetid>/controls``: the machines a PC drives (``controls`` edges, PC → machine).
+
+The equipment side needs no code here: the core's ``/api/v1/assets/<id>/relationships`` lists each
+edge from both ends, and this plugin never imports the equipment plugin — it only checks that the
+target's asset type is named ``equipment``.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from sqlalchemy import select
+
+from shopdb.api import Conflict, NotFound, ValidationFailed, responses
+from shopdb.auth import require_role, require_site_access
+from shopdb.core.models import Asset, AssetRelationship
+from shopdb.core.services import writes
+from shopdb.extensions import db
+
+from ..schemas import ControlsSchema
+from .routes import CONTROLS, blp, controlled_by, resource
+
+EQUIPMENT = "equipment"
+
+
+def _edge(computer_id: int, equipment_id: int) -> AssetRelationship | None:
+    return db.session.execute(select(AssetRelationship).where(
+        AssetRelationship.kind == CONTROLS,
+        AssetRelationship.source_assetid == computer_id,
+        AssetRelationship.target_assetid == equipment_id,
+    )).scalar_one_or_none()
+
+
+@blp.route("/<int:assetid>/controls")
+class ComputerControls(MethodView):
+    def get(self, assetid: int):
+        """The machines this PC controls."""
+        resource.load(assetid)
+        items = controlled_by(assetid)
+        return responses.listing(items, 1, max(len(items), 1), len(items))
+
+    @require_role("editor")
+    @blp.arguments(ControlsSchema)
+    def post(self, body: dict, assetid: int):
+        """Record that this PC controls a machine: ``{"equipment_assetid": N}``."""
+        computer, _ = resource.load(assetid)
+        require_site_access(computer.site_id)
+        machine = writes.require_reference(Asset, body["equipment_assetid"], "equipment_assetid")
+        if machine.asset_type.name != EQUIPMENT:
+            raise ValidationFailed({"equipment_assetid": [
+                f"Asset {machine.assetid} is a {machine.asset_type.name}, not equipment."]})
+        existing = _edge(computer.assetid, machine.assetid)
+        if existing is not None:
+            raise Conflict(f"{computer.asset_tag} already controls {machine.asset_tag}.",
+                           {"relationship_id": existing.id}, code="duplicate")
+        with writes.transaction():
+            rel = writes.create(AssetRelationship, kind=CONTROLS, source_assetid=computer.assetid,
+                                target_assetid=machine.assetid)
+            writes.emit_after_commit("relationship_created", id=rel.id, kind=CONTROLS,
+                                     source_assetid=computer.assetid, target_assetid=machine.assetid)
+        item = next(c for c in controlled_by(assetid) if c["relationship_id"] == rel.id)
+        return responses.single(item, 201)
+
+
+@blp.route("/<int:assetid>/controls/<int:equipment_assetid>")
+class ComputerControlsItem(MethodView):
+    @require_role("editor")
+    def delete(self, assetid: int, equipment_assetid: int):
+        """This PC no longer controls that machine."""
+        computer, _ = resource.load(assetid)
+        require_site_access(computer.site_id)
+        rel = _edge(computer.assetid, equipment_assetid)
+        if rel is None:
+            raise NotFound(f"Computer {assetid} does not control asset {equipment_assetid}.")
+        with writes.transaction():
+            writes.delete(rel)
+        return responses.no_content()
