@@ -1,0 +1,1 @@
+"""The usb plugin (loaded by file location as ``shopdb_plugin_usb``)."""
