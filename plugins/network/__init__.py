@@ -1,0 +1,1 @@
+"""The network plugin (loaded by file location as ``shopdb_plugin_network``)."""

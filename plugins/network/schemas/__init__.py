@@ -1,0 +1,137 @@
+"""Request/response shapes of /api/v1/network. Unknown fields are refused; strings are bounded."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from shopdb.core.schemas import AssetFieldsSchema, Id, StrictSchema, Text
+
+from ..addressing import parse_address, parse_network
+from ..models import DEVICE_ROLES, IP_STATUSES
+
+HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+PORT_NAME = r"^[A-Za-z0-9][A-Za-z0-9/._:-]*$"
+VERSION = {"version": fields.Int(strict=True, validate=validate.Range(min=1))}
+
+
+def _vlan() -> fields.Integer:
+    return fields.Int(strict=True, allow_none=True,
+                      validate=validate.Range(min=1, max=4094, error="A VLAN id is 1 to 4094."))
+
+
+def _check_address(value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        parse_address(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class NetworkDeviceSchema(AssetFieldsSchema):
+    """A network device: the core asset fields and the device's own, side by side."""
+
+    role = fields.Str(load_default="switch", validate=validate.OneOf(DEVICE_ROLES))
+    mgmt_ip = Text(45, allow_none=True)
+    firmware = Text(120, allow_none=True)
+
+    @validates("mgmt_ip")
+    def _valid_mgmt_ip(self, value, **_):
+        _check_address(value)
+
+
+class SubnetSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    cidr = Text(49, required=True)
+    vlan = _vlan()
+    name = Text(120, required=True)
+    site_id = Id(required=True)
+    description = Text(500, allow_none=True)
+    ip_version = fields.Int(dump_only=True)
+    prefix_length = fields.Int(dump_only=True)
+    # Utilisation, filled in by the views (list: one statement for the whole page).
+    size = fields.Int(dump_only=True)
+    used = fields.Int(dump_only=True)
+    free = fields.Int(dump_only=True)
+    percent = fields.Float(dump_only=True)
+    version = VERSION["version"]
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @validates("cidr")
+    def _valid_cidr(self, value, **_):
+        try:
+            parse_network(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class UtilisationSchema(StrictSchema):
+    subnet_id = fields.Int()
+    cidr = fields.Str()
+    size = fields.Int()
+    used = fields.Int()
+    free = fields.Int()
+    percent = fields.Float()
+
+
+class NextFreeSchema(StrictSchema):
+    subnet_id = fields.Int()
+    cidr = fields.Str()
+    address = fields.Str()
+
+
+class IPAddressSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    address = Text(45, required=True)
+    subnet_id = Id(required=True)
+    assetid = Id(allow_none=True)
+    status = fields.Str(load_default="active", validate=validate.OneOf(IP_STATUSES))
+    hostname = Text(253, allow_none=True, validate=validate.Regexp(HOSTNAME, error="Not a valid hostname."))
+    description = Text(500, allow_none=True)
+    site_id = fields.Int(dump_only=True)
+    ip_version = fields.Int(dump_only=True)
+    cidr = fields.Str(dump_only=True)
+    asset_tag = fields.Str(dump_only=True, allow_none=True)
+    version = VERSION["version"]
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @validates("address")
+    def _valid_address(self, value, **_):
+        _check_address(value)
+
+
+class InterfaceSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    device_assetid = Id(required=True)
+    name = Text(64, required=True, validate=validate.Regexp(PORT_NAME, error="Not a valid port name (e.g. Gi1/0/12)."))
+    connected_assetid = Id(allow_none=True)
+    description = Text(500, allow_none=True)
+    vlan = _vlan()
+    speed_mbps = fields.Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=10_000_000))
+    device_asset_tag = fields.Str(dump_only=True)
+    connected_asset_tag = fields.Str(dump_only=True, allow_none=True)
+    version = VERSION["version"]
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class PortSchema(StrictSchema):
+    interface_id = fields.Int()
+    device_assetid = fields.Int()
+    device_asset_tag = fields.Str()
+    device_name = fields.Str()
+    device_role = fields.Str(allow_none=True)
+    port = fields.Str()
+    vlan = fields.Int(allow_none=True)
+    speed_mbps = fields.Int(allow_none=True)
+    description = fields.Str(allow_none=True)
+
+
+class ConnectionsSchema(StrictSchema):
+    assetid = fields.Int()
+    asset_tag = fields.Str()
+    name = fields.Str()
+    ports = fields.List(fields.Nested(PortSchema))
+    ip_addresses = fields.List(fields.Nested(IPAddressSchema))
