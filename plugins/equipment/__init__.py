@@ -1,0 +1,1 @@
+"""The equipment plugin (loaded by file location as ``shopdb_plugin_equipment``)."""

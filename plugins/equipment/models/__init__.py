@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopdb.core.models import BigIntPK, utcnow
+from shopdb.extensions import db
+
+EQUIPMENT_TYPES = ("cnc_mill", "cnc_lathe", "grinder", "edm", "press", "robot", "cmm", "saw", "other")
+OPERATIONAL_STATUSES = ("running", "idle", "down", "maintenance")
+# Suggested spellings; controller_type stays free text because plants run controls we never heard of.
+CONTROLLER_TYPES = ("Fanuc", "Siemens", "Heidenhain", "Okuma", "Mazak", "Haas", "Mitsubishi", "other")
+MAINTENANCE_KINDS = ("preventive", "corrective", "breakdown", "calibration", "inspection")
+MAX_DOWNTIME_MINUTES = 525_600  # one year: a single record longer than that is a typo
+
+
+class Equipment(db.Model):
+    """Extension of an asset: a machine on the shop floor.
+
+    ``machine_number`` is unique per site. The site lives on ``assets``, so the database cannot hold
+    that rule without copying ``site_id`` here; the service checks it (see the plugin README).
+    """
+
+    __tablename__ = "equipment"
+    __table_args__ = (
+        CheckConstraint(f"equipment_type IN {EQUIPMENT_TYPES!r}", name="equipment_type"),
+        CheckConstraint(f"operational_status IN {OPERATIONAL_STATUSES!r}", name="operational_status"),
+        CheckConstraint("floor_x IS NULL OR floor_x >= 0", name="floor_x"),
+        CheckConstraint("floor_y IS NULL OR floor_y >= 0", name="floor_y"),
+    )
+
+    assetid: Mapped[int] = mapped_column(
+        ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
+    )
+    machine_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    equipment_type: Mapped[str] = mapped_column(String(16), nullable=False, default="other", index=True)
+    controller_type: Mapped[str | None] = mapped_column(String(64), index=True)
+    controller_version: Mapped[str | None] = mapped_column(String(64))
+    cell: Mapped[str | None] = mapped_column(String(64), index=True)
+    floor_x: Mapped[float | None] = mapped_column(Float)
+    floor_y: Mapped[float | None] = mapped_column(Float)
+    operational_status: Mapped[str] = mapped_column(String(16), nullable=False, default="idle", index=True)
+
+
+class MaintenanceRecord(db.Model):
+    """One maintenance job on a machine and the downtime it cost."""
+
+    __tablename__ = "maintenance_records"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {MAINTENANCE_KINDS!r}", name="kind"),
+        CheckConstraint(f"downtime_minutes >= 0 AND downtime_minutes <= {MAX_DOWNTIME_MINUTES}",
+                        name="downtime_minutes"),
+        # Per-machine history (newest first) and downtime totals over a date range.
+        Index("ix_maintenance_records_assetid_performed_on", "assetid", "performed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    assetid: Mapped[int] = mapped_column(ForeignKey("assets.assetid", ondelete="CASCADE"), nullable=False)
+    performed_on: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    downtime_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from shopdb.core.schemas import AssetFieldsSchema, StrictSchema, Text
+
+from ..models import (
+    CONTROLLER_TYPES,
+    EQUIPMENT_TYPES,
+    MAINTENANCE_KINDS,
+    MAX_DOWNTIME_MINUTES,
+    OPERATIONAL_STATUSES,
+)
+
+MACHINE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+MAX_FLOOR_COORDINATE = 1_000_000.0  # floor plans are in metres or pixels; anything bigger is a typo
+EARLIEST_DATE = dt.date(1970, 1, 1)  # older dates are typos, and MySQL's DATE starts at year 1000
+
+
+class StrictFloat(fields.Float):
+    """A JSON number only: ``"12.5"``, ``true``, NaN and infinity are refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class EquipmentSchema(AssetFieldsSchema):
+    """A machine: the core asset fields and the machine's own, side by side."""
+
+    machine_number = Text(32, required=True, validate=validate.Regexp(
+        MACHINE_NUMBER, error="Letters, digits and . _ / - only, starting with a letter or digit."))
+    equipment_type = fields.Str(load_default="other", validate=validate.OneOf(EQUIPMENT_TYPES))
+    controller_type = Text(64, allow_none=True, metadata={"examples": list(CONTROLLER_TYPES)})
+    controller_version = Text(64, allow_none=True)
+    cell = Text(64, allow_none=True)
+    floor_x = StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_FLOOR_COORDINATE))
+    floor_y = StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_FLOOR_COORDINATE))
+    operational_status = fields.Str(load_default="idle", validate=validate.OneOf(OPERATIONAL_STATUSES))
+    last_maintenance_on = fields.Date(dump_only=True, allow_none=True)
+
+
+def latest_allowed_date() -> dt.date:
+    """Today where the day starts first (UTC+14): no time zone's "today" is refused as future."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
+
+
+class MaintenanceRecordSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    assetid = fields.Int(dump_only=True)
+    performed_on = fields.Date(required=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(MAINTENANCE_KINDS))
+    downtime_minutes = fields.Int(strict=True, load_default=0,
+                                  validate=validate.Range(min=0, max=MAX_DOWNTIME_MINUTES))
+    notes = Text(5000, allow_none=True)
+    created_by = fields.Str(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+    @validates("performed_on")
+    def _not_future_nor_ancient(self, value: dt.date, **_: Any) -> None:
+        if value < EARLIEST_DATE:
+            raise ValidationError(f"Must be on or after {EARLIEST_DATE.isoformat()}.")
+        if value > latest_allowed_date():
+            raise ValidationError("Maintenance that was performed cannot be in the future.")
+
+
+class EquipmentDowntimeKindSchema(StrictSchema):
+    minutes = fields.Int()
+    count = fields.Int()
+
+
+class EquipmentDowntimeSchema(StrictSchema):
+    """Downtime of one machine over a date range (both ends included)."""
+
+    assetid = fields.Int()
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    total_minutes = fields.Int()
+    count = fields.Int()
+    by_kind = fields.Dict(keys=fields.Str(), values=fields.Nested(EquipmentDowntimeKindSchema))
+
+
+class MachineDowntimeSchema(StrictSchema):
+    """One machine's line in the plant-wide downtime ranking."""
+
+    assetid = fields.Int()
+    asset_tag = fields.Str()
+    name = fields.Str()
+    site_id = fields.Int()
+    machine_number = fields.Str()
+    total_minutes = fields.Int()
+    count = fields.Int()

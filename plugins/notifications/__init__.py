@@ -1,0 +1,1 @@
+"""The notifications plugin (loaded by file location as ``shopdb_plugin_notifications``)."""

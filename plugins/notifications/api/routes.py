@@ -1,0 +1,211 @@
+"""``/api/v1/notifications``: notices, the active feed per site, and acknowledgements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import case, exists, literal, or_, select
+
+from shopdb.api import (
+    LIST_PARAMETERS,
+    BadRequest,
+    Conflict,
+    ListSpec,
+    Unauthorized,
+    envelope,
+    list_envelope,
+    list_response,
+    responses,
+)
+from shopdb.api.concurrency import expected_version
+from shopdb.api.pagination import apply_list_args, paginate
+from shopdb.auth import current_user, require_role
+from shopdb.core.models import User
+from shopdb.core.services import writes
+from shopdb.core.services.audit import current_actor
+from shopdb.extensions import db
+
+from ..models import Notification, NotificationAck, now_seconds
+from ..schemas import NotificationAckRequestSchema, NotificationAckSchema, NotificationSchema
+from ..service import check_notice, check_site_scope, create_notice, is_active
+
+blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
+                description="Notices for operators, acknowledgements and the active feed")
+_schema = NotificationSchema()
+_ack_schema = NotificationAckSchema()
+_FIELDS = {
+    "id": Notification.id, "title": Notification.title, "severity": Notification.severity,
+    "site_id": Notification.site_id, "assetid": Notification.assetid, "source": Notification.source,
+    "starts_at": Notification.starts_at, "ends_at": Notification.ends_at,
+    "created_by": Notification.created_by, "created_at": Notification.created_at,
+    "updated_at": Notification.updated_at,
+}
+LIST = ListSpec(fields=_FIELDS, search=[Notification.title, Notification.message],
+                default_sort=["-starts_at"], tiebreak=[Notification.id.desc()])
+ACTIVE = ListSpec(fields={k: _FIELDS[k] for k in ("severity", "assetid", "source")},
+                  search=[Notification.title, Notification.message], extra_args={"site_id"})
+ACKS = ListSpec(fields={"user_id": NotificationAck.user_id, "username": User.username,
+                       "acked_at": NotificationAck.acked_at},
+                default_sort=["-acked_at"], tiebreak=[NotificationAck.id.desc()])
+SEVERITY_RANK = case({"critical": 0, "warning": 1}, value=Notification.severity, else_=2)
+ACTIVE_PARAMETERS = [*LIST_PARAMETERS, {
+    "in": "query", "name": "site_id", "schema": {"type": "integer"},
+    "description": "this site's notices plus those for all sites"}]
+
+
+def _with_ack_flag(stmt):
+    """Add ``acknowledged`` for the calling user (NULL when anonymous) as the row's second column."""
+    user = current_user()
+    if user is None:
+        return stmt.add_columns(literal(None).label("acknowledged"))
+    acked = exists().where(NotificationAck.notification_id == Notification.id, NotificationAck.user_id == user.id)
+    return stmt.add_columns(acked.label("acknowledged"))
+
+
+def _dump(notice: Notification, acknowledged: Any = None) -> dict[str, Any]:
+    data = _schema.dump(notice)
+    if acknowledged is not None:
+        data["acknowledged"] = bool(acknowledged)
+    return data
+
+
+def _require_login():
+    user = current_user()
+    if user is None:
+        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    return user
+
+
+def _load(notification_id: int) -> Notification:
+    return writes.get_or_404(Notification, notification_id, "notification")
+
+
+@blp.route("")
+class Notifications(MethodView):
+    @blp.doc(parameters=LIST_PARAMETERS)
+    @blp.response(200, list_envelope(NotificationSchema))
+    def get(self):
+        """Every notice, past, present and future (filters: severity, site_id, assetid, source, ...)."""
+        return list_response(select(Notification), LIST, _dump)
+
+    @require_role("editor")
+    @blp.arguments(NotificationSchema)
+    @blp.response(201, envelope(NotificationSchema))
+    def post(self, body):
+        """Post a notice; ``notifications.created`` is emitted after the commit."""
+        body.pop("version", None)
+        check_notice(body, set(body))
+        body.setdefault("site_id", None)
+        check_site_scope(body["site_id"])
+        with writes.transaction():
+            notice = create_notice(created_by=current_actor()[1], **body)
+        return responses.single(_dump(notice), 201, notice.version)
+
+
+@blp.route("/active")
+class ActiveNotifications(MethodView):
+    @blp.doc(parameters=ACTIVE_PARAMETERS)
+    @blp.response(200, list_envelope(NotificationSchema))
+    def get(self):
+        """Notices in force now, critical first; ``?site_id=N`` adds the all-site ones to site N's."""
+        stmt = select(Notification).where(is_active(now_seconds()))
+        raw_site = request.args.get("site_id")
+        if raw_site not in (None, ""):
+            try:
+                site_id = int(raw_site)
+            except ValueError:
+                raise BadRequest("'site_id' must be a whole number.",
+                                 {"fields": {"site_id": ["Not a valid integer."]}}) from None
+            stmt = stmt.where(or_(Notification.site_id == site_id, Notification.site_id.is_(None)))
+        stmt = apply_list_args(stmt, ACTIVE).order_by(
+            SEVERITY_RANK, Notification.starts_at.desc(), Notification.id.desc())
+        return paginate(_with_ack_flag(stmt), lambda row: _dump(row[0], row[1]), scalars=False)
+
+
+@blp.route("/<int:notification_id>")
+class NotificationItem(MethodView):
+    @blp.response(200, envelope(NotificationSchema))
+    def get(self, notification_id):
+        row = db.session.execute(_with_ack_flag(select(Notification)).where(
+            Notification.id == notification_id)).first()
+        if row is None:
+            _load(notification_id)  # raises the usual 404
+        return responses.single(_dump(row[0], row[1]), etag_version=row[0].version)
+
+    @require_role("editor")
+    @blp.arguments(NotificationSchema(partial=True))
+    @blp.response(200, envelope(NotificationSchema))
+    def patch(self, body, notification_id):
+        """Change a notice; send its ``version`` (or If-Match) so a stale edit gets 409 (412)."""
+        notice = _load(notification_id)
+        version = expected_version(body, notice)
+        check_site_scope(notice.site_id)
+        values = {key: getattr(notice, key) for key in ("site_id", "assetid", "starts_at", "ends_at")}
+        values.update(body)
+        check_notice(values, set(body))
+        if values["site_id"] != notice.site_id:
+            body["site_id"] = values["site_id"]  # filled from the asset
+            check_site_scope(body["site_id"])
+        with writes.transaction():
+            writes.update(notice, body, expected_version=version)
+        return responses.single(_dump(notice), etag_version=notice.version)
+
+    @require_role("editor")
+    @blp.response(204)
+    def delete(self, notification_id):
+        notice = _load(notification_id)
+        check_site_scope(notice.site_id)
+        with writes.transaction():
+            writes.delete(notice, expected_version=expected_version({}, notice))
+        return responses.no_content()
+
+
+def _find_ack(notification_id: int, user_id: int) -> NotificationAck | None:
+    return db.session.execute(select(NotificationAck).where(
+        NotificationAck.notification_id == notification_id, NotificationAck.user_id == user_id)).scalar_one_or_none()
+
+
+def _ack_dict(ack: NotificationAck, username: str) -> dict[str, Any]:
+    return _ack_schema.dump({"id": ack.id, "notification_id": ack.notification_id, "user_id": ack.user_id,
+                             "username": username, "acked_at": ack.acked_at})
+
+
+@blp.route("/<int:notification_id>/ack")
+class Acknowledge(MethodView):
+    @require_role("viewer")
+    @blp.arguments(NotificationAckRequestSchema)
+    @blp.response(201, envelope(NotificationAckSchema))
+    @blp.alt_response(200, schema=envelope(NotificationAckSchema), description="already acknowledged by this user")
+    def post(self, body, notification_id):
+        """Acknowledge a notice as the calling user (any role). Idempotent: a repeat answers 200."""
+        user = current_user()
+        _load(notification_id)
+        existing = _find_ack(notification_id, user.id)
+        if existing is not None:
+            return responses.single(_ack_dict(existing, user.username), 200)
+        try:
+            with writes.transaction():
+                ack = writes.create(NotificationAck, notification_id=notification_id, user_id=user.id)
+        except Conflict:
+            # The same user acknowledged twice at once; the unique constraint let one through.
+            existing = _find_ack(notification_id, user.id)
+            if existing is None:
+                raise
+            return responses.single(_ack_dict(existing, user.username), 200)
+        return responses.single(_ack_dict(ack, user.username), 201)
+
+
+@blp.route("/<int:notification_id>/acks")
+class Acknowledgements(MethodView):
+    @blp.doc(parameters=LIST_PARAMETERS)
+    @blp.response(200, list_envelope(NotificationAckSchema))
+    def get(self, notification_id):
+        """Who acknowledged a notice, newest first (any authenticated user; it names users)."""
+        _require_login()
+        _load(notification_id)
+        stmt = (select(NotificationAck, User.username).join(User, User.id == NotificationAck.user_id)
+                .where(NotificationAck.notification_id == notification_id))
+        return list_response(stmt, ACKS, lambda row: _ack_dict(row[0], row[1]), scalars=False)
