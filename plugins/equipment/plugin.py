@@ -10,6 +10,7 @@ from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .api import blp
+from .api.routes import refuse_duplicate_on_site_move
 from .models import Equipment, MaintenanceRecord
 
 # (manufacturer, model, equipment_type, controller_type, controller_version)
@@ -48,6 +49,9 @@ class EquipmentPlugin(BasePlugin):
 
     def get_models(self):
         return [Equipment, MaintenanceRecord]
+
+    def get_event_handlers(self):
+        return {"asset_validate": refuse_duplicate_on_site_move}
 
     def on_install(self) -> None:
         ensure_asset_type("equipment", "Equipment", plugin=self.name)

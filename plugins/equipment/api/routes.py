@@ -79,3 +79,15 @@ resource = ExtensionResource(
     validate=_validate, after_write=_after_write, detail_extra=_detail_extra,
 )
 resource.register(blp)
+
+
+def refuse_duplicate_on_site_move(action: str, asset: Asset | None, asset_type: str, fields: dict[str, Any]) -> None:
+    """``asset_validate`` handler: a machine moved to another site through the core API keeps its
+    machine number unique there (the equipment endpoint checks this in ``_validate``)."""
+    if action != "update" or asset_type != "equipment" or "site_id" not in fields:
+        return
+    if asset is None or fields["site_id"] == asset.site_id:
+        return
+    equipment = db.session.get(Equipment, asset.assetid)
+    if equipment is not None:
+        _validate({"site_id": fields["site_id"]}, asset, equipment)

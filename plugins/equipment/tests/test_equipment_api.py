@@ -219,3 +219,18 @@ def test_the_api_document_describes_the_machine_endpoints(client):
                  "/api/v1/equipment/{assetid}/maintenance/{record_id}", "/api/v1/equipment/{assetid}/downtime",
                  "/api/v1/equipment/downtime"):
         assert path in paths, path
+
+
+def test_moving_a_machine_to_another_site_through_the_core_api_keeps_machine_numbers_unique(client, auth_headers, site):
+    other = client.post("/api/v1/sites", json={"code": "MV", "name": "Moved"}, headers=auth_headers).get_json()["data"]
+    here = client.post("/api/v1/equipment", json={"asset_tag": "M-1", "name": "Mill", "site_id": site["id"],
+                                                  "machine_number": "4711"}, headers=auth_headers)
+    there = client.post("/api/v1/equipment", json={"asset_tag": "M-1", "name": "Mill", "site_id": other["id"],
+                                                   "machine_number": "4711"}, headers=auth_headers)
+    assert here.status_code == 201 and there.status_code == 201
+    moved = client.patch(f"/api/v1/assets/{here.get_json()['data']['assetid']}",
+                         json={"site_id": other["id"], "asset_tag": "M-9"}, headers=auth_headers)
+    assert moved.status_code == 409, moved.get_json()
+    assert moved.get_json()["error"]["details"]["field"] == "machine_number"
+    unchanged = client.get(f"/api/v1/equipment/{here.get_json()['data']['assetid']}").get_json()["data"]
+    assert unchanged["site_id"] == site["id"] and unchanged["asset_tag"] == "M-1"

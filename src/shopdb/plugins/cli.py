@@ -262,7 +262,10 @@ def new_command(name: str, description: str, overwrite: bool, dest: str | None) 
     """Write a working plugin skeleton into DEST/NAME from the templates."""
     from .scaffolder import ScaffoldError, next_steps, scaffold_plugin
 
-    parent = Path(dest) if dest else Path(current_app.config["SHOPDB_PLUGIN_PATH"][0])
+    paths = current_app.config["SHOPDB_PLUGIN_PATH"]
+    if not dest and not paths:
+        fail("SHOPDB_PLUGIN_PATH is empty; pass --dest DIR")
+    parent = Path(dest) if dest else Path(paths[0])
     taken = set(get_manager().records)
     try:
         created = scaffold_plugin(name, description, parent, overwrite=overwrite, existing=taken)

@@ -38,6 +38,23 @@ class EventBus:
         for subs in self.subscriptions.values():
             subs[:] = [s for s in subs if s.plugin != plugin]
 
+    def check(self, event: str, **payload: Any) -> None:
+        """Call every handler of a *validation* event before a write; an ``ApiError`` refuses it.
+
+        Any other exception is a plugin bug: it is logged and the write goes on.
+        """
+        from ..api.errors import ApiError
+
+        for sub in list(self.subscriptions.get(event, [])):
+            try:
+                sub.handler(**payload)
+            except ApiError:
+                raise
+            except Exception as exc:
+                log.exception("plugin %s: validator for %s failed", sub.plugin, event)
+                self.errors.append((sub.plugin, event, f"{type(exc).__name__}: {exc}"))
+                del self.errors[:-50]
+
     def emit(self, event: str, **payload: Any) -> list[Any]:
         """Call every handler of ``event``; returns their non-None results in subscription order."""
         results = []
@@ -78,6 +95,13 @@ def emit(event: str, **payload: Any) -> list[Any]:
     """Deliver ``event`` to subscribers of the current app (no app context: nobody listens)."""
     current = bus()
     return current.emit(event, **payload) if current is not None else []
+
+
+def check(event: str, **payload: Any) -> None:
+    """Run the validators of ``event`` in the current app; they may refuse with an ``ApiError``."""
+    current = bus()
+    if current is not None:
+        current.check(event, **payload)
 
 
 def subscribe(event: str, handler: Callable[..., Any], plugin: str) -> None:

@@ -16,6 +16,7 @@ import shutil
 import string
 import sys
 import tempfile
+import textwrap
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -68,13 +69,13 @@ def validate_name(name: str, existing: Iterable[str] = ()) -> None:
                             f"at most {MAX_NAME_LENGTH}")
     if "_" in name:
         raise ScaffoldError(f"plugin name {shown} contains '_': only lowercase letters and digits, "
-                            f"no underscores (try {name.replace('_', '').lower()!r})")
+                            f"no underscores{_suggestion(name)}")
     if "-" in name:
         raise ScaffoldError(f"plugin name {shown} contains '-': only lowercase letters and digits, "
-                            f"no hyphens (try {name.replace('-', '').lower()!r})")
+                            f"no hyphens{_suggestion(name)}")
     if any(c.isupper() for c in name):
         raise ScaffoldError(f"plugin name {shown} contains uppercase letters: only lowercase letters and "
-                            f"digits (try {name.lower()!r})")
+                            f"digits{_suggestion(name)}")
     bad = sorted({c for c in name if not ("a" <= c <= "z" or "0" <= c <= "9")})
     if bad:
         raise ScaffoldError(f"plugin name {shown} contains {', '.join(repr(c) for c in bad)}: "
@@ -101,12 +102,22 @@ def validate_name(name: str, existing: Iterable[str] = ()) -> None:
             raise ScaffoldError(f"plugin name {shown} is taken: the table {name!r} belongs to plugin {owner!r}")
 
 
+def _suggestion(name: str) -> str:
+    """`` (try 'mywidgets')`` when dropping '_' and '-' and lowering the case gives a valid name."""
+    candidate = name.replace("_", "").replace("-", "").lower()
+    try:
+        validate_name(candidate)
+    except ScaffoldError:
+        return ""
+    return f" (try {candidate!r})"
+
+
 def validate_description(description: str) -> str:
     """The description, stripped; one line of at most 500 printable characters."""
     text = (description or "").strip()
     if not text:
         raise ScaffoldError("description is empty: say in one line what the plugin tracks")
-    if len(text.splitlines()) > 1 or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+    if len(text.splitlines()) > 1 or any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in text):
         raise ScaffoldError("description must be one line of text (no line breaks or control characters)")
     if len(text) > MAX_DESCRIPTION_LENGTH:
         raise ScaffoldError(f"description is too long: {len(text)} characters, at most {MAX_DESCRIPTION_LENGTH}")
@@ -120,6 +131,20 @@ def _escaped(text: str) -> str:
     and those two escapes mean the same in all three languages (docstrings included).
     """
     return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _described(description: str, template: str) -> str:
+    """``$description`` as a file of this kind embeds it.
+
+    Markdown shows it as written; JSON and TOML embed it in a string literal; Python only in module
+    docstrings, wrapped so no line outgrows the line-length limit (then escaped, line by line).
+    """
+    if template.endswith(".md.tmpl"):
+        return description
+    if template.endswith(".py.tmpl"):
+        lines = textwrap.wrap(description, 88, break_long_words=True, break_on_hyphens=False)
+        return "\n".join(_escaped(line) for line in lines)
+    return _escaped(description)
 
 
 def _target_path(relative: Path, name: str) -> Path:
@@ -138,8 +163,7 @@ def render_templates(name: str, description: str, templates: Path = TEMPLATES) -
         relative = source.relative_to(templates)
         if "__pycache__" in relative.parts:
             continue
-        # Markdown shows the description as written; code and data files embed it in a string literal.
-        described = description if source.name.endswith(".md.tmpl") else _escaped(description)
+        described = _described(description, source.name)
         try:
             content = string.Template(source.read_text(encoding="utf-8")).substitute(
                 values, description=described)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ...api.errors import ValidationFailed
 from ...extensions import db
+from ...plugins import hooks
 from ..models import Asset, AssetType, Location, Site
 from . import audit, writes
 
@@ -76,6 +77,7 @@ def create_asset(
     """Create an asset (and its extension row). Call inside ``writes.transaction()``."""
     _validate_placement(fields, None)
     asset_type = asset_type_by_name(type_name)
+    hooks.check("asset_validate", action="create", asset=None, asset_type=type_name, fields=dict(fields))
     asset = writes.create(Asset, asset_type_id=asset_type.id, **fields)
     extension = None
     if extension_model is not None:
@@ -92,6 +94,8 @@ def update_asset(
     """Update either part; the asset's ``version`` goes up once per effective change."""
     writes.check_version(asset, expected_version)
     _validate_placement(fields, asset)
+    hooks.check("asset_validate", action="update", asset=asset, asset_type=asset.asset_type.name,
+                fields=dict(fields))
     before = _event_payload(asset, extension)
     changes = writes.update(asset, fields)
     if extension is not None and extension_fields:
