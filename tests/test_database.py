@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -45,7 +45,8 @@ def test_asset_tag_unique_per_site_is_enforced_by_the_database(engine):
 
 
 def test_status_check_and_foreign_keys_are_enforced_by_the_database(engine):
-    with pytest.raises(IntegrityError), engine.begin() as conn:
+    # MariaDB reports a CHECK violation as OperationalError 4025; the service maps both to 422.
+    with pytest.raises((IntegrityError, OperationalError)), engine.begin() as conn:
         _asset(conn, "M-2", status="exploded")
     with pytest.raises(IntegrityError), engine.begin() as conn:
         _asset(conn, "M-3", site=999)
@@ -80,3 +81,17 @@ def test_two_writers_with_the_same_version_cannot_both_win(migrated_app, engine)
         with pytest.raises(Conflict) as conflict, writes.transaction():
             writes.update(asset, {"name": "third"}, expected_version=1)
         assert conflict.value.details["current_version"] == 2
+
+
+def test_a_check_constraint_refusal_becomes_a_422_not_a_500(migrated_app, engine):
+    from shopdb.api.errors import ValidationFailed
+
+    with engine.begin() as conn:
+        _asset(conn, "M-7")
+    with migrated_app.app_context():
+        asset = db.session.get(Asset, 1)
+        with pytest.raises(ValidationFailed), writes.transaction():
+            asset.status = "exploded"  # bypasses the schema on purpose: the database is the last line
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.get(Asset, 1).status == "active"

@@ -15,6 +15,9 @@ from .models import Interface, IPAddress, NetworkDevice, Subnet
 class NetworkPlugin(BasePlugin):
     demo_priority = 50  # after every plugin whose assets it addresses and patches
 
+    def asset_url(self, assetid: int) -> str:
+        return f"/api/v1/network/devices/{assetid}"
+
     def get_blueprint(self):
         return blp
 

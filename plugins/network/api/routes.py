@@ -104,12 +104,3 @@ class AssetConnections(MethodView):
                  for i, tag, name, role in rows]
         return responses.single({"assetid": asset.assetid, "asset_tag": asset.asset_tag, "name": asset.name,
                                  "ports": ports, "ip_addresses": addresses_of_asset(assetid)})
-
-
-@blp.route("/<int:assetid>")
-class DeviceByAssetId(MethodView):
-    @blp.response(200, envelope(NetworkDeviceSchema))
-    def get(self, assetid):
-        """The device at ``/api/v1/network/<assetid>``: the URL /api/v1/search links to for this plugin's assets."""
-        asset, device = devices.load(assetid)
-        return responses.single(devices.detail(asset, device), etag_version=asset.version)

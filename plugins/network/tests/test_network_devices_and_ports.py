@@ -15,7 +15,7 @@ def test_a_device_is_created_and_listed_as_one_flat_object(api, site):
     assert device["interfaces"] == [] and device["ip_addresses"] == []
     listed = api.ok("GET", f"{DEVICES}?role=switch")
     assert [(d["asset_tag"], d["role"], d["firmware"]) for d in listed] == [("SW-A01", "switch", "IOS-XE 17.9")]
-    assert api.ok("GET", f"/api/v1/network/{device['assetid']}")["asset_tag"] == "SW-A01"  # search's link
+    assert api.ok("GET", f"/api/v1/network/devices/{device['assetid']}")["asset_tag"] == "SW-A01"
 
 
 def test_a_device_mgmt_ip_is_normalised_and_unique_per_site(api, site, site2, counts):
@@ -171,6 +171,8 @@ def test_search_finds_a_device_by_its_management_address(api, site):
                                       "mgmt_ip": "10.0.9.2"})
     hits = api.get("/api/v1/search?q=10.0.9.2")[1]["data"]
     assert [(h["assetid"], h["matched"]) for h in hits] == [(device["assetid"], "ip_address")]
+    assert hits[0]["url"] == f"/api/v1/network/devices/{device['assetid']}"
+    assert api.ok("GET", hits[0]["url"])["asset_tag"] == "SW-CORE"
 
 
 def test_assigning_an_address_and_patching_a_port_are_announced_after_commit(api, app, site, make_switch,

@@ -53,6 +53,10 @@ class BasePlugin:
         """Assets whose plugin fields match ``q``: ``[(assetid, matched field), ...]``."""
         return []
 
+    def asset_url(self, assetid: int) -> str:
+        """Where the API serves this plugin's asset (search results link here)."""
+        return f"/api/v1/{self.name}/{assetid}"
+
     def generate_demo(self, ctx: Any) -> None:
         """Add this plugin's part of the demo plant (``shopdb demo``); see shopdb.cli.demo."""
 

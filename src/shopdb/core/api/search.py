@@ -18,9 +18,9 @@ MAX_HITS = 100
 log = logging.getLogger(__name__)
 
 
-def asset_url(asset: Asset) -> str:
-    plugin = asset.asset_type.plugin
-    return f"/api/v1/{plugin}/{asset.assetid}" if plugin else f"/api/v1/assets/{asset.assetid}"
+def asset_url(asset: Asset, plugins: dict) -> str:
+    plugin = plugins.get(asset.asset_type.plugin)
+    return plugin.asset_url(asset.assetid) if plugin else f"/api/v1/assets/{asset.assetid}"
 
 
 @blp.route("", methods=["GET"])
@@ -47,7 +47,8 @@ def search():
         field = ("asset_tag" if q.lower() in (tag or "").lower()
                  else "name" if q.lower() in (name or "").lower() else "serial_number")
         matched[assetid] = field
-    for plugin in get_manager().enabled_plugins():
+    enabled = {p.name: p for p in get_manager().enabled_plugins()}
+    for plugin in enabled.values():
         try:
             for assetid, field in plugin.search_assets(q, limit):
                 matched.setdefault(assetid, field)
@@ -60,7 +61,7 @@ def search():
     hits = sorted(
         ({"assetid": a.assetid, "asset_tag": a.asset_tag, "name": a.name, "status": a.status,
           "site_id": a.site_id, "asset_type": a.asset_type.name, "plugin": a.asset_type.plugin,
-          "matched": matched[a.assetid], "url": asset_url(a)} for a in assets),
+          "matched": matched[a.assetid], "url": asset_url(a, enabled)} for a in assets),
         key=lambda h: (h["asset_tag"], h["assetid"]),
     )[:limit]
     return responses.listing(hits, 1, limit, len(hits))

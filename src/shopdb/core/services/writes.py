@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...api.errors import Conflict, NotFound, ValidationFailed
@@ -42,13 +42,13 @@ def transaction() -> Iterator[None]:
     try:
         yield
         session.commit()
-    except IntegrityError as exc:
+    except (IntegrityError, OperationalError) as exc:
         session.rollback()
         session.info.pop(_PENDING, None)
-        raise Conflict(
-            "The change conflicts with existing data (a duplicate or a row still in use).",
-            {"database": str(exc.orig).splitlines()[0][:300]},
-        ) from None
+        refusal = _constraint_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from None
     except StaleDataError:
         session.rollback()
         session.info.pop(_PENDING, None)
@@ -61,6 +61,21 @@ def transaction() -> Iterator[None]:
         session.info.pop(_PENDING, None)
         raise
     _deliver_events()
+
+
+def _constraint_refusal(exc: IntegrityError | OperationalError) -> Conflict | ValidationFailed | None:
+    """The database refused the write: a CHECK (422) or a unique/foreign key (409).
+
+    MariaDB reports CHECK violations as OperationalError 4025, the others as IntegrityError.
+    """
+    message = str(exc.orig).splitlines()[0][:300]
+    lowered = message.lower()
+    if "check constraint" in lowered or "constraint `ck_" in lowered or getattr(exc.orig, "args", [None])[0] == 4025:
+        return ValidationFailed({"database": [message]}, "The database refused a value (a CHECK constraint).")
+    if isinstance(exc, IntegrityError):
+        return Conflict("The change conflicts with existing data (a duplicate or a row still in use).",
+                        {"database": message})
+    return None
 
 
 def emit_after_commit(event: str, **payload: Any) -> None:
