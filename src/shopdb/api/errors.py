@@ -10,9 +10,12 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import DataError, StatementError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
+MAX_INT = 2**31 - 1  # INTEGER on MySQL/MariaDB and PostgreSQL
 
 
 class ApiError(Exception):
@@ -100,7 +103,33 @@ def render_http_exception(error: HTTPException):
     return error_response(status, _HTTP_CODES.get(status, "error"), message, details)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that stops at the largest INTEGER every database stores: a bigger id is a 404."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - Werkzeug's signature
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(error: Exception):
+        # A value the database cannot store (a number too large...) that validation let through.
+        from .. import extensions
+
+        extensions.db.session.rollback()
+        log.warning("value refused by the database: %s", error)
+        return error_response(422, "validation_error", "A value is out of the range the database can store.")
+
+    @app.errorhandler(StatementError)
+    def _statement_error(error: StatementError):
+        if isinstance(error.orig, OverflowError | ValueError):
+            return _out_of_range(error)
+        return _unexpected(error)
+
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
         return error_response(error.status, error.code, error.message, error.details)
@@ -110,9 +139,13 @@ def register_error_handlers(app: Flask) -> None:
         return render_http_exception(error)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        log.exception("unhandled error: %s", error)
-        from .. import extensions
+    def _unexpected_error(error: Exception):
+        return _unexpected(error)
 
-        extensions.db.session.rollback()
-        return error_response(500, "internal_error", "An unexpected error occurred; it is logged.")
+
+def _unexpected(error: Exception):
+    log.exception("unhandled error: %s", error)
+    from .. import extensions
+
+    extensions.db.session.rollback()
+    return error_response(500, "internal_error", "An unexpected error occurred; it is logged.")

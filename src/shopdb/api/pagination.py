@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import BigInteger, Select, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import responses
-from .errors import BadRequest
+from .errors import MAX_INT, BadRequest
 
 # Query parameters every list understands; anything else must be a declared filter.
 RESERVED_ARGS = {"page", "per_page", "q", "sort"}
@@ -52,7 +52,11 @@ def _coerce(name: str, column: ColumnElement[Any], raw: str) -> Any:
                 return False
             raise ValueError(raw)
         if python_type is int:
-            return int(raw)
+            value = int(raw)
+            limit = 2**63 - 1 if isinstance(column.type, BigInteger) else MAX_INT
+            if not -limit <= value <= limit:
+                raise ValueError(raw)
+            return value
         if python_type is float:
             return float(raw)
         if python_type is dt.datetime:
@@ -79,8 +83,8 @@ def page_args() -> tuple[int, int]:
         except ValueError:
             raise BadRequest(f"'{name}' must be a whole number.",
                              {"fields": {name: ["Not a valid integer."]}}) from None
-        if values[name] < 1:
-            raise BadRequest(f"'{name}' must be at least 1.", {"fields": {name: ["Must be >= 1."]}})
+        if not 1 <= values[name] <= MAX_INT:
+            raise BadRequest(f"'{name}' must be between 1 and {MAX_INT}.", {"fields": {name: ["Out of range."]}})
     return values["page"], min(values["per_page"], cap)
 
 

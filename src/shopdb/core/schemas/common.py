@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ...api.errors import MAX_INT
+
 
 class StrictSchema(Schema):
     class Meta:
@@ -30,7 +32,6 @@ class Text(fields.String):
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     """A strict positive integer id (``"5"`` and ``5.5`` are refused)."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INT), **kwargs)
 
 
-VERSION_FIELD = {"version": fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1))}
