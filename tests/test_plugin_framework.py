@@ -232,3 +232,12 @@ def test_first_admin_exists_after_migration(sqlite_url, plugin_dir):
     upgrade_all(sqlite_url, plugin_dir)
     app = build(sqlite_url, plugin_dir)
     assert token_for(app.test_client(), "admin", ADMIN_PASSWORD)
+
+
+def test_plugin_commands_before_the_core_schema_say_what_to_run_first(sqlite_url, plugin_dir):
+    runner = build(sqlite_url, plugin_dir).test_cli_runner()
+    for args in (["plugin", "install", "gadgets"], ["plugin", "upgrade-all"], ["plugin", "migrate", "gadgets"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, args
+        assert "run `shopdb db upgrade`" in result.output and "Traceback" not in result.output
+    assert "gadgets" not in tables(sqlite_url)

@@ -267,11 +267,19 @@ class PluginManager:
         except Exception as exc:
             db.session.rollback()
             log.error("plugin %s: %s failed\n%s", record.name, hook, traceback.format_exc())
-            raise PluginError(f"plugin {record.name!r}: {hook} failed: {type(exc).__name__}: {exc}") from exc
+            first_line = (str(exc).strip().splitlines() or [""])[0]
+            raise PluginError(f"plugin {record.name!r}: {hook} failed: {type(exc).__name__}: {first_line}") from exc
+
+    def require_core_schema(self) -> None:
+        """Plugin chains build on the core's tables: refuse to run before the core chain did."""
+        if not inspect(db.engine).has_table("plugin_states"):
+            raise PluginError("the core database is not set up yet: run `shopdb db upgrade` "
+                              "(or `shopdb db bootstrap`) first")
 
     def migrate(self, name: str, revision: str = "head") -> dict[str, Any]:
         """Upgrade one plugin's chain; a create_all database is adopted (baseline stamped)."""
         record = self._require_usable(name)
+        self.require_core_schema()
         chain = record.chain
         db.session.commit()  # migrations run on their own connection; SQLite must not be locked
         result = chain.upgrade(db.engine, revision)
@@ -360,6 +368,7 @@ class PluginManager:
         "reason"}``.
         """
         report = UpgradeReport()
+        self.require_core_schema()
         self.refresh_states()
         wanted = self._wanted_plugins()
         for name in self.order:

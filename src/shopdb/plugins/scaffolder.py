@@ -224,7 +224,8 @@ def next_steps(name: str, created: Path) -> str:
         lines.append(f"  0. put {created.parent} on SHOPDB_PLUGIN_PATH (folders separated by ':'), "
                      "so ShopDB finds the plugin")
     lines += [
-        f"  1. install it (creates table {name!r}, seeds asset type {name!r}, enables it):",
+        f"  1. install it (creates table {name!r}, seeds asset type {name!r}, enables it);",
+        "     on a database that is not set up yet, run `shopdb db upgrade` first:",
         f"       shopdb plugin install {name}",
         f"  2. after editing {created / 'models' / (name + '.py')}, write and run a migration:",
         f"       shopdb plugin revision {name} -m \"describe the change\" --autogenerate",
