@@ -26,6 +26,8 @@ from .alembic_template import (
     version_table,
 )
 
+_SCRIPTS: dict[tuple[str, tuple], ScriptDirectory] = {}
+
 
 @dataclass
 class UpgradeResult:
@@ -76,7 +78,13 @@ class Chain:
         return cfg
 
     def script(self) -> ScriptDirectory:
-        return ScriptDirectory.from_config(self.config())
+        """The chain's revisions, parsed once per change of the versions folder (health asks often)."""
+        versions = self.directory / "versions"
+        files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in versions.glob("*.py"))) if versions.is_dir() else ()
+        key = (str(self.directory), files)
+        if key not in _SCRIPTS:
+            _SCRIPTS[key] = ScriptDirectory.from_config(self.config())
+        return _SCRIPTS[key]
 
     def head(self) -> str | None:
         return self.script().get_current_head()
