@@ -80,7 +80,7 @@ class Chain:
     def script(self) -> ScriptDirectory:
         """The chain's revisions, parsed once per change of the versions folder (health asks often)."""
         versions = self.directory / "versions"
-        files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in versions.glob("*.py"))) if versions.is_dir() else ()
+        files = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in versions.glob("*.py")))
         key = (str(self.directory), files)
         if key not in _SCRIPTS:
             _SCRIPTS[key] = ScriptDirectory.from_config(self.config())
