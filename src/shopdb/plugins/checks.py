@@ -7,7 +7,8 @@ from flask import Blueprint
 from ..extensions import db
 from .alembic_template import PLUGIN_TABLE_OWNERS, TableOwnershipError, owned_tables
 from .base import BasePlugin
-from .manager import PluginManager, PluginRecord
+from .manager import PluginManager
+from .records import PluginRecord
 
 REQUIRED_MIGRATION_FILES = ("alembic.ini", "env.py", "script.py.mako")
 

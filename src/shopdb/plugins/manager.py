@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, current_app
@@ -30,8 +29,9 @@ from .alembic_template import (
     register_table_owner,
 )
 from .base import BasePlugin
-from .chains import Chain, MigrationFailed
-from .loader import Discovered, PluginLoader
+from .chains import MigrationFailed
+from .loader import PluginLoader
+from .records import PluginRecord, UpgradeReport
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "shopdb.plugins"
@@ -39,45 +39,6 @@ EXTENSION_KEY = "shopdb.plugins"
 
 class PluginError(Exception):
     """An operator-facing failure of a plugin command (printed as one line by the CLI)."""
-
-
-@dataclass
-class PluginRecord:
-    """Everything known about one discovered plugin."""
-
-    name: str
-    discovered: Discovered
-    plugin: BasePlugin | None = None
-    state: str = "available"  # available | enabled | disabled | uninstalled | failed
-    error: str | None = None
-    registered: bool = False
-    requires: tuple[str, ...] = ()
-
-    @property
-    def version(self) -> str | None:
-        manifest = self.discovered.manifest
-        return manifest.version if manifest else None
-
-    @property
-    def usable(self) -> bool:
-        return self.plugin is not None and self.error is None
-
-    @property
-    def chain(self) -> Chain:
-        return Chain(self.name, self.discovered.root / "migrations")
-
-
-@dataclass
-class UpgradeReport:
-    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return any(s["status"] in ("installed", "upgraded", "adopted") for s in self.statuses.values())
-
-    @property
-    def failed(self) -> list[str]:
-        return [n for n, s in self.statuses.items() if s["status"] == "error"]
 
 
 class PluginManager:
