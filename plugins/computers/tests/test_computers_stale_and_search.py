@@ -79,3 +79,10 @@ def test_the_list_q_matches_hostname_mac_and_ip(client, known_pc):
     for q in ("P1-CMM", "ab:cd:ef", "10.20.30.40"):
         data = client.get("/api/v1/computers", query_string={"q": q}).get_json()["data"]
         assert [pc["assetid"] for pc in data] == [known_pc["assetid"]], q
+
+
+def test_last_seen_with_a_time_zone_offset_is_stored_as_utc(client, auth_headers, make_pc):
+    pc = make_pc(last_seen_at="2026-05-01T10:00:00+02:00")
+    assert pc["last_seen_at"].startswith("2026-05-01T08:00:00")
+    fetched = client.get(f"/api/v1/computers/{pc['assetid']}").get_json()["data"]
+    assert fetched["last_seen_at"].startswith("2026-05-01T08:00:00")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+import datetime as dt
+
+from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ...api.errors import MAX_INT
 
@@ -11,6 +13,15 @@ class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @post_load
+    def _naive_utc(self, data: dict, **_kwargs) -> dict:
+        """Timestamps are stored as naive UTC everywhere (MySQL DATETIME has no zone): convert
+        ``2026-05-01T10:00:00+02:00`` to ``08:00`` instead of silently dropping the offset."""
+        for key, value in data.items():
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                data[key] = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return data
 
 
 class Text(fields.String):
