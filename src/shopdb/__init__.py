@@ -49,9 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     auth_current.init_app(app)
     hooks.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer"}
-    )
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     core_api.register(api)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(auth_api.users_blp)

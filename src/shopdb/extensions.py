@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from .api.errors import render_http_exception
+from .api.openapi import ErrorSchema
 
 # Deterministic constraint names, so migrations and the MySQL schema dump are stable across dialects.
 NAMING_CONVENTION = {
@@ -28,7 +29,9 @@ db = SQLAlchemy(model_class=Base)
 
 
 class Api(_SmorestApi):
-    """flask-smorest's Api, rendering its errors in ShopDB's one error format."""
+    """flask-smorest's Api, rendering and documenting its errors in ShopDB's one error format."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         return render_http_exception(error)

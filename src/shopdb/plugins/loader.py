@@ -169,30 +169,3 @@ def find_plugin_class(module: ModuleType) -> type[BasePlugin]:
             f"{module.__file__} must define exactly one BasePlugin subclass, found {len(candidates)}"
         )
     return candidates[0]
-
-
-def topological_order(manifests: dict[str, Manifest]) -> list[str]:
-    """Plugin names ordered so every plugin comes after what it ``requires``.
-
-    Raises ``ValueError`` naming the plugins of a cycle or a missing requirement.
-    """
-    order: list[str] = []
-    state: dict[str, str] = {}
-
-    def visit(name: str, chain: list[str]) -> None:
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "visiting":
-            cycle = chain[chain.index(name):] + [name]
-            raise ValueError(f"plugin requirements form a cycle: {' -> '.join(cycle)}")
-        state[name] = "visiting"
-        for dep in manifests[name].requires:
-            if dep not in manifests:
-                raise ValueError(f"plugin {name!r} requires {dep!r}, which is not available")
-            visit(dep, chain + [name])
-        state[name] = "done"
-        order.append(name)
-
-    for name in sorted(manifests):
-        visit(name, [])
-    return order
