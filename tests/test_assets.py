@@ -157,3 +157,41 @@ def test_location_must_belong_to_the_assets_site(client, auth_headers, site):
                                                     "asset_type": "fixture", "location_id": hall["id"]},
                            headers=auth_headers)
     assert response.status_code == 422
+
+
+def test_a_deleted_assets_id_is_never_handed_out_again(client, auth_headers, site):
+    first = make_asset(client, auth_headers, site["id"], "OLD-1")
+    client.delete(f"/api/v1/assets/{first['assetid']}", headers=auth_headers)
+    second = make_asset(client, auth_headers, site["id"], "NEW-1")
+    assert second["assetid"] != first["assetid"]
+    history = client.get(f"/api/v1/assets/{second['assetid']}/history").get_json()["data"]
+    assert [h["action"] for h in history] == ["create"]
+
+
+def test_asset_tags_differing_only_in_case_are_duplicates_on_every_database(client, auth_headers, site):
+    make_asset(client, auth_headers, site["id"], "QA-1")
+    response = client.post("/api/v1/assets", json={"asset_tag": "qa-1", "name": "x", "site_id": site["id"],
+                                                    "asset_type": "fixture"}, headers=auth_headers)
+    assert response.status_code == 409
+
+
+def test_search_wildcards_match_literally(client, auth_headers, site):
+    make_asset(client, auth_headers, site["id"], "PC-01")
+    make_asset(client, auth_headers, site["id"], "PC_01")
+    assert [a["asset_tag"] for a in client.get("/api/v1/assets?q=pc_0").get_json()["data"]] == ["PC_01"]
+    assert client.get("/api/v1/assets?q=%25").get_json()["meta"]["total"] == 0
+    assert [h["asset_tag"] for h in client.get("/api/v1/search?q=_").get_json()["data"]] == ["PC_01"]
+
+
+def test_json_no_database_can_store_is_malformed(client, auth_headers):
+    before = counts(client.application)
+    bodies = [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"code": "L5", "name": "\\ud800"}',
+        b'{"code": "L6", "name": "a\\u0000b"}',
+    ]
+    for body in bodies:
+        response = client.post("/api/v1/sites", data=body, content_type="application/json", headers=auth_headers)
+        assert response.status_code == 400, (body[:20], response.get_json())
+        assert error_of(response)["code"] == "malformed_json"
+    assert counts(client.application) == before

@@ -104,3 +104,9 @@ def test_session_login_requires_the_csrf_token_for_writes(client):
     client.post("/api/v1/auth/logout")
     after = client.post("/api/v1/sites", json={"code": "T", "name": "t"}, headers={"X-CSRF-Token": csrf})
     assert after.status_code == 401
+
+
+def test_booleans_must_be_json_booleans(client, auth_headers):
+    for value in ("yes", 1, "on"):
+        body = {"username": "flag", "password": "Long-password-1", "is_active": value}
+        assert client.post("/api/v1/users", json=body, headers=auth_headers).status_code == 422, value

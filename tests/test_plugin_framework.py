@@ -241,3 +241,46 @@ def test_plugin_commands_before_the_core_schema_say_what_to_run_first(sqlite_url
         assert result.exit_code == 1, args
         assert "run `shopdb db upgrade`" in result.output and "Traceback" not in result.output
     assert "gadgets" not in tables(sqlite_url)
+
+
+def test_an_enabled_plugin_downgraded_to_base_is_not_served_and_health_is_degraded(sqlite_url, plugin_dir):
+    upgrade_all(sqlite_url, plugin_dir)
+    runner = build(sqlite_url, plugin_dir).test_cli_runner()
+    result = runner.invoke(args=["plugin", "downgrade", "gizmos", "base"])
+    assert "re-creates them" in result.output
+    client = build(sqlite_url, plugin_dir).test_client()
+    assert client.get("/api/v1/gizmos").status_code == 404
+    health = client.get("/api/v1/health").get_json()["data"]
+    assert health["status"] == "degraded"
+    assert health["plugins"]["gizmos"]["state"] == "failed"
+    assert "plugin migrate gizmos" in health["plugins"]["gizmos"]["error"]
+
+
+def test_uninstall_with_yes_removes_the_plugins_assets_from_the_core(sqlite_url, plugin_dir):
+    upgrade_all(sqlite_url, plugin_dir)
+    app = build(sqlite_url, plugin_dir)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(client)}"}
+    site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]
+    client.post("/api/v1/gizmos", json={"asset_tag": "Z-1", "name": "z", "site_id": site["id"]}, headers=headers)
+    refused = app.test_cli_runner().invoke(args=["plugin", "uninstall", "gizmos"])
+    assert "assets: 1" in refused.output
+    assert app.test_cli_runner().invoke(args=["plugin", "uninstall", "gizmos", "--yes"]).exit_code == 0
+    assert client.get("/api/v1/assets").get_json()["meta"]["total"] == 0
+
+
+def test_a_failing_on_install_rolls_the_install_back(tmp_path):
+    folder = tmp_path / "p"
+    write_plugin(folder, "badinstall", plugin_extra="""
+        def on_install(self):
+            raise RuntimeError("cannot seed")
+        """)
+    url = f"sqlite:///{tmp_path / 'i.db'}"
+    app = build(url, folder)
+    with app.app_context():
+        core_chain().upgrade(db.engine)
+    result = app.test_cli_runner().invoke(args=["plugin", "install", "badinstall"])
+    assert result.exit_code == 1 and "cannot seed" in result.output and "rolled back" in result.output
+    assert "badinstall" not in tables(url)
+    listing = build(url, folder).test_cli_runner().invoke(args=["plugin", "info", "badinstall"])
+    assert "available" in listing.output

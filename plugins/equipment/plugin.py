@@ -4,6 +4,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from shopdb.api import LIKE_ESCAPE, like_pattern
 from shopdb.core.models import utcnow
 from shopdb.core.services.assets import ensure_asset_type
 from shopdb.extensions import db
@@ -57,9 +58,10 @@ class EquipmentPlugin(BasePlugin):
         ensure_asset_type("equipment", "Equipment", plugin=self.name)
 
     def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
-        pattern = f"%{q.lower()}%"
+        pattern = like_pattern(q)
         rows = db.session.execute(
-            select(Equipment.assetid).where(func.lower(Equipment.machine_number).like(pattern)).limit(limit)
+            select(Equipment.assetid)
+            .where(func.lower(Equipment.machine_number).like(pattern, escape=LIKE_ESCAPE)).limit(limit)
         ).scalars().all()
         return [(assetid, "machine_number") for assetid in rows]
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from shopdb.api import LIKE_ESCAPE, like_pattern
 from shopdb.core.services.assets import ensure_asset_type
 from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
@@ -30,14 +31,15 @@ class NetworkPlugin(BasePlugin):
     def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
         """Assets holding an address (or managed on one) that contains ``q``; a full address matches exactly."""
         text = q.strip().lower()
-        pattern = f"%{text}%"
+        pattern = like_pattern(text)
         try:
             exact = normalise_address(text)  # "2001:0DB8::0001" finds 2001:db8::1
         except ValueError:
             exact = None
 
         def matches(column):
-            return or_(column.like(pattern), column == exact) if exact else column.like(pattern)
+            contains = column.like(pattern, escape=LIKE_ESCAPE)
+            return or_(contains, column == exact) if exact else contains
 
         held = db.session.execute(
             select(IPAddress.assetid).where(IPAddress.assetid.is_not(None), matches(IPAddress.address))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_smorest import Api as _SmorestApi
+from flask_smorest import Blueprint as _SmorestBlueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -10,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from .api.errors import render_http_exception
 from .api.openapi import ErrorSchema
+from .api.parsing import ShopdbParser
 
 # Deterministic constraint names, so migrations and the MySQL schema dump are stable across dialects.
 NAMING_CONVENTION = {
@@ -37,7 +39,8 @@ class Api(_SmorestApi):
         return render_http_exception(error)
 
 
-api = Api()
+# flask-smorest's documented extension point: every blueprint (core and plugins) parses with ours.
+_SmorestBlueprint.ARGUMENTS_PARSER = ShopdbParser()
 
 
 @event.listens_for(Engine, "connect")

@@ -81,7 +81,8 @@ resource = ExtensionResource(
 resource.register(blp)
 
 
-def refuse_duplicate_on_site_move(action: str, asset: Asset | None, asset_type: str, fields: dict[str, Any]) -> None:
+def refuse_duplicate_on_site_move(action: str, asset: Asset | None, asset_type: str, fields: dict[str, Any],
+                                  **_: Any) -> None:
     """``asset_validate`` handler: a machine moved to another site through the core API keeps its
     machine number unique there (the equipment endpoint checks this in ``_validate``)."""
     if action != "update" or asset_type != "equipment" or "site_id" not in fields:

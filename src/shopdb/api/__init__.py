@@ -11,11 +11,12 @@ from .errors import (
     ValidationFailed,
 )
 from .openapi import LIST_PARAMETERS, envelope, list_envelope
-from .pagination import ListSpec, apply_list_args, list_response, paginate
+from .pagination import LIKE_ESCAPE, ListSpec, apply_list_args, like_pattern, list_response, paginate
 from .responses import listing, no_content, single
 
 __all__ = [
     "ApiError", "BadRequest", "Conflict", "Forbidden", "NotFound", "PreconditionFailed",
     "Unauthorized", "ValidationFailed", "LIST_PARAMETERS", "envelope", "list_envelope",
-    "ListSpec", "apply_list_args", "list_response", "paginate", "listing", "no_content", "single",
+    "LIKE_ESCAPE", "like_pattern", "ListSpec", "apply_list_args", "list_response", "paginate",
+    "listing", "no_content", "single",
 ]

@@ -71,6 +71,18 @@ def _coerce(name: str, column: ColumnElement[Any], raw: str) -> Any:
     return raw
 
 
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(q: str) -> str:
+    """``%q%`` for a case-insensitive substring match, with ``%`` and ``_`` in ``q`` matched literally.
+
+    Use as ``func.lower(column).like(like_pattern(q), escape=LIKE_ESCAPE)``.
+    """
+    escaped = q.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def page_args() -> tuple[int, int]:
     """``page``/``per_page`` from the query string, validated; per_page is capped (SPEC §5)."""
     cap = current_app.config["SHOPDB_MAX_PER_PAGE"]
@@ -110,8 +122,8 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
     if q:
         if len(q) > 200:
             raise BadRequest("'q' is limited to 200 characters.")
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(or_(*[func.lower(col).like(pattern) for col in spec.search]))
+        pattern = like_pattern(q)
+        stmt = stmt.where(or_(*[func.lower(col).like(pattern, escape=LIKE_ESCAPE) for col in spec.search]))
 
     sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
     order = []

@@ -25,8 +25,25 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
-             load_dotenv=False)
+class ShopdbGroup(FlaskGroup):
+    """``flask --app shopdb`` whose commands end with one line, not a traceback, when the database
+    cannot be reached or is not set up (the operator's problem to fix, not a bug to report)."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+        try:
+            return super().invoke(ctx)
+        except (DBAPIError, ArgumentError, NoSuchModuleError) as exc:
+            first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
+            hint = ""
+            if "no such table" in first or "doesn't exist" in first or "does not exist" in first:
+                hint = " (is the database set up? run `shopdb db upgrade`)"
+            click.echo(f"Error: database problem: {first}{hint}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=ShopdbGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
 @click.version_option(package_name="shopdb", prog_name="shopdb")
 def main() -> None:
     """ShopDB: machines, PCs, network, printers, USB sticks and notices of a plant."""

@@ -12,7 +12,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ..auth.bootstrap import ensure_admin
 from ..extensions import db
-from ..plugins.alembic_template import CORE_OWNER, PLUGIN_TABLE_OWNERS, owned_tables
+from ..plugins.alembic_template import CORE_OWNER, PLUGIN_TABLE_OWNERS, never_reuse_ids, owned_tables
 from ..plugins.chains import Chain, MigrationFailed
 from ..plugins.manager import get_manager
 from .output import console, fail
@@ -72,6 +72,7 @@ def bootstrap_command() -> None:
         names |= set(owned_tables(name))
     existing = set(inspect(db.engine).get_table_names())
     tables = [t for t in db.metadata.sorted_tables if t.name in names]
+    never_reuse_ids(tables)
     db.metadata.create_all(db.engine, tables=tables)
     created = sorted({t.name for t in tables} - existing)
     core = core_chain()
@@ -95,6 +96,7 @@ def schema_ddl(dialect_name: str, plugins: list[str] | None = None) -> str:
     for name in plugins if plugins is not None else PLUGIN_TABLE_OWNERS:
         names |= set(PLUGIN_TABLE_OWNERS.get(name, ()))
     engine = create_mock_engine(f"{dialect_name}://", executor=lambda *a, **k: None)
+    never_reuse_ids(db.metadata.tables.values())
     statements = []
     for table in db.metadata.sorted_tables:
         if table.name not in names:

@@ -123,6 +123,15 @@ def _existing_tables() -> set[str]:
     return set(inspect(bind).get_table_names())
 
 
+def never_reuse_ids(tables) -> None:
+    """SQLite hands out the id of the last deleted row again unless a table says AUTOINCREMENT;
+    an asset's history, links and custody records must never attach to a newcomer."""
+    for table in tables:
+        column = table.autoincrement_column
+        if column is not None and not column.foreign_keys:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
 def create_tables_of(owner: str) -> None:
     """Baseline ``upgrade()``: create the owner's tables and indexes from the models.
 
@@ -131,6 +140,7 @@ def create_tables_of(owner: str) -> None:
     """
     offline = context.is_offline_mode()
     existing = set() if offline else _existing_tables()
+    never_reuse_ids(_sorted_owned(owner))
     for table in _sorted_owned(owner):
         if table.name in existing:
             log.info("%s: table %s already exists; adopted", owner, table.name)

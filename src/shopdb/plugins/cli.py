@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from rich.table import Table
+from sqlalchemy import text
 
 from ..cli.output import console, fail, progress
 from ..extensions import db
@@ -46,7 +47,9 @@ def _guard(func):
 @_guard
 def list_command(as_json: bool) -> None:
     """Every discovered plugin with its state, version and pending migrations."""
+    db.session.execute(text("SELECT 1"))  # an unreachable database is an error, not "available"
     manager = get_manager()
+    manager.refresh_states()
     statuses = {name: manager.status(name) for name in sorted(manager.records)}
     if as_json:
         click.echo(json.dumps(statuses, indent=2))
@@ -67,6 +70,7 @@ def list_command(as_json: bool) -> None:
 @_guard
 def info_command(name: str) -> None:
     """Everything known about one plugin."""
+    db.session.execute(text("SELECT 1"))
     status = get_manager().status(name)
     for key, value in status.items():
         console.print(f"{key:>18}: {value if value not in (None, []) else '-'}")
@@ -91,12 +95,16 @@ def install_command(name: str) -> None:
 @_guard
 def uninstall_command(name: str, yes: bool, keep_data: bool) -> None:
     """Downgrade NAME's chain to base (dropping its tables) and mark it uninstalled."""
+    if yes and keep_data:
+        fail("--yes drops the data and --keep-data keeps it: choose one")
     result = get_manager().uninstall(name, yes=yes, keep_data=keep_data)
+    assets = result["rows"].pop("assets", 0)
     rows = sum(result["rows"].values())
     if result["dropped"]:
-        console.print(f"{name}: uninstalled; dropped {len(result['rows'])} table(s) ({rows} row(s))")
+        console.print(f"{name}: uninstalled; dropped {len(result['rows'])} table(s) ({rows} row(s)) "
+                      f"and deleted its {assets} asset(s)")
     else:
-        console.print(f"{name}: uninstalled; kept its tables ({rows} row(s))")
+        console.print(f"{name}: uninstalled; kept its tables ({rows} row(s)) and its {assets} asset(s)")
 
 
 @plugin_group.command("enable")
@@ -158,6 +166,9 @@ def downgrade_command(name: str, revision: str, sql: bool) -> None:
         return
     before, after = record.chain.downgrade(db.engine, revision)
     console.print(f"{name}: {before or 'empty'} -> {after or 'base'}")
+    if after is None and record.state == "enabled":
+        console.print(f"{name} has no tables now and is not served after a restart; "
+                      f"`shopdb plugin migrate {name}` re-creates them, `shopdb plugin uninstall {name}` removes it")
 
 
 @plugin_group.command("history")

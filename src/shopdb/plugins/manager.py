@@ -15,11 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app
 from flask_smorest import Blueprint as ApiBlueprint
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
-from ..core.models import PluginState, utcnow
+from ..core.models import Asset, AssetType, AuditLog, PluginState, utcnow
+from ..core.services.audit import current_actor as audit_actor
 from ..extensions import db
 from . import hooks
 from .alembic_template import (
@@ -59,6 +60,10 @@ class PluginManager:
             for name in self.order:
                 record = self.records[name]
                 if record.state == "enabled" and record.usable:
+                    if self._unmigrated(record):
+                        self._fail(record, f"enabled but its tables are missing (chain at base): "
+                                           f"run `shopdb plugin migrate {name}` or `shopdb plugin uninstall {name}`")
+                        continue
                     self._activate(app, record)
 
     def discover(self, loader: PluginLoader) -> None:
@@ -145,6 +150,13 @@ class PluginManager:
             log.warning("cannot read plugin states: %s", exc)
             db.session.rollback()
             return {}
+
+    @staticmethod
+    def _unmigrated(record: PluginRecord) -> bool:
+        try:
+            return record.chain.current(db.engine) is None
+        except SQLAlchemyError:
+            return False  # the database is unreachable: health reports that on its own
 
     def _activate(self, app: Flask, record: PluginRecord) -> None:
         """Register an enabled plugin: all of it (hooks, routes, events) or none of it."""
@@ -254,9 +266,17 @@ class PluginManager:
         for dep in record.requires:
             if self.records[dep].state != "enabled":
                 raise PluginError(f"plugin {name!r} requires {dep!r}; install {dep!r} first")
+        fresh = record.chain.current(db.engine) is None
         result = self.migrate(name)
         if record.state != "enabled":
-            self._call_hook(record, "on_install")
+            try:
+                self._call_hook(record, "on_install")
+            except PluginError as exc:
+                if fresh:  # leave the database as it was: no half-installed plugin behind
+                    record.chain.downgrade(db.engine, "base")
+                record.error = str(exc)
+                record.state = "failed"
+                raise PluginError(f"{exc}; the install was rolled back") from exc
             self._set_state(name, "enabled")
         return result
 
@@ -271,6 +291,9 @@ class PluginManager:
         if users:
             raise PluginError(f"plugin {name!r} is required by {', '.join(users)}; uninstall those first")
         rows = self.row_counts(name)
+        assets = self._asset_count(name)
+        if assets:
+            rows["assets"] = assets
         if not keep_data and any(rows.values()) and not yes:
             held = ", ".join(f"{t}: {n}" for t, n in rows.items() if n)
             raise PluginError(f"plugin {name!r} tables hold rows ({held}); "
@@ -279,9 +302,26 @@ class PluginManager:
         result: dict[str, Any] = {"rows": rows, "dropped": False}
         if not keep_data:
             before, after = record.chain.downgrade(db.engine, "base")
+            self._delete_assets(name)
             result.update({"from": before, "to": after, "dropped": True})
         self._set_state(name, "uninstalled")
         return result
+
+    def _plugin_asset_filter(self, name: str):
+        return Asset.asset_type_id.in_(select(AssetType.id).where(AssetType.plugin == name))
+
+    def _asset_count(self, name: str) -> int:
+        return db.session.execute(
+            select(func.count()).select_from(Asset).where(self._plugin_asset_filter(name))).scalar_one()
+
+    def _delete_assets(self, name: str) -> None:
+        """The plugin's assets in the core go with its tables (their relationships cascade)."""
+        count = self._asset_count(name)
+        if count:
+            db.session.execute(delete(Asset).where(self._plugin_asset_filter(name)))
+            db.session.add(AuditLog(username=audit_actor()[1], action="delete", table_name="assets",
+                                    row_id="*", after=None, before={"uninstalled_plugin": name, "assets": count}))
+            db.session.commit()
 
     def row_counts(self, name: str) -> dict[str, int]:
         existing = set(inspect(db.engine).get_table_names())

@@ -27,7 +27,8 @@ def health():
     for name in sorted(manager.records):
         info = manager.status(name) if database == "ok" else {"state": manager.records[name].state}
         plugins[name] = {k: info.get(k) for k in ("state", "version", "pending_migrations", "error")}
-    degraded = database != "ok" or any(p["state"] == "failed" for p in plugins.values())
+    degraded = database != "ok" or any(
+        p["state"] == "failed" or (p["state"] == "enabled" and p["pending_migrations"]) for p in plugins.values())
     body = {"status": "degraded" if degraded else "ok", "version": __version__,
             "database": database, "plugins": plugins}
     return responses.single(body, status=503 if database != "ok" else 200)

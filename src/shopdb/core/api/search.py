@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
 from ...api import BadRequest, responses
+from ...api.pagination import LIKE_ESCAPE, like_pattern
 from ...extensions import db
 from ...plugins.manager import get_manager
 from ..models import Asset
@@ -35,12 +36,12 @@ def search():
         limit = min(int(request.args.get("limit", 50)), MAX_HITS)
     except ValueError:
         raise BadRequest("'limit' must be a whole number.") from None
-    pattern = f"%{q.lower()}%"
+    pattern = like_pattern(q)
     matched: dict[int, str] = {}
     core_hits = db.session.execute(
         select(Asset.assetid, Asset.asset_tag, Asset.name, Asset.serial_number)
-        .where(or_(func.lower(Asset.asset_tag).like(pattern), func.lower(Asset.name).like(pattern),
-                   func.lower(Asset.serial_number).like(pattern)))
+        .where(or_(*[func.lower(c).like(pattern, escape=LIKE_ESCAPE)
+                     for c in (Asset.asset_tag, Asset.name, Asset.serial_number)]))
         .order_by(Asset.asset_tag).limit(limit)
     ).all()
     for assetid, tag, name, _serial in core_hits:

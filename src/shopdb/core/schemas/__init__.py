@@ -5,11 +5,11 @@ from .asset import (
     AuditEntrySchema,
     RelationshipSchema,
 )
-from .common import Id, StrictSchema, Text
+from .common import Id, StrictBool, StrictSchema, Text
 from .location import LocationSchema
 from .site import SiteSchema
 
 __all__ = [
     "AssetFieldsSchema", "AssetSchema", "AssetTypeSchema", "AuditEntrySchema",
-    "RelationshipSchema", "Id", "StrictSchema", "Text", "LocationSchema", "SiteSchema",
+    "RelationshipSchema", "Id", "StrictBool", "StrictSchema", "Text", "LocationSchema", "SiteSchema",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..models import ROLES
-from .common import StrictSchema, Text
+from .common import StrictBool, StrictSchema, Text
 
 
 class TokenRequestSchema(StrictSchema):
@@ -37,5 +37,5 @@ class UserSchema(StrictSchema):
     )
     role = fields.Str(load_default="viewer", validate=validate.OneOf(ROLES))
     site_ids = fields.List(fields.Int(strict=True), load_default=list)
-    is_active = fields.Bool(load_default=True)
+    is_active = StrictBool(load_default=True)
     created_at = fields.DateTime(dump_only=True)

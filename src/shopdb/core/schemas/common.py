@@ -41,6 +41,15 @@ class Text(fields.String):
         return result.strip() if isinstance(result, str) else result
 
 
+class StrictBool(fields.Boolean):
+    """Only JSON ``true``/``false``: "yes", "on" or 1 for a safety flag like ``approved`` is a 422."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     """A strict positive integer id (``"5"`` and ``5.5`` are refused)."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INT), **kwargs)

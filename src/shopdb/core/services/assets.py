@@ -58,7 +58,7 @@ def _validate_placement(fields: Mapping[str, Any], asset: Asset | None) -> None:
     if tag is not None or "site_id" in fields:
         writes.ensure_unique(
             Asset, "asset_tag", tag if tag is not None else asset.asset_tag,
-            scope={"site_id": site_id}, exclude=asset,
+            scope={"site_id": site_id}, exclude=asset, case_insensitive=True,
         )
 
 
@@ -77,7 +77,8 @@ def create_asset(
     """Create an asset (and its extension row). Call inside ``writes.transaction()``."""
     _validate_placement(fields, None)
     asset_type = asset_type_by_name(type_name)
-    hooks.check("asset_validate", action="create", asset=None, asset_type=type_name, fields=dict(fields))
+    hooks.check("asset_validate", action="create", asset=None, asset_type=type_name, fields=dict(fields),
+                extension_fields=dict(extension_fields or {}))
     asset = writes.create(Asset, asset_type_id=asset_type.id, **fields)
     extension = None
     if extension_model is not None:
@@ -95,7 +96,7 @@ def update_asset(
     writes.check_version(asset, expected_version)
     _validate_placement(fields, asset)
     hooks.check("asset_validate", action="update", asset=asset, asset_type=asset.asset_type.name,
-                fields=dict(fields))
+                fields=dict(fields), extension_fields=dict(extension_fields or {}))
     before = _event_payload(asset, extension)
     changes = writes.update(asset, fields)
     if extension is not None and extension_fields:
@@ -114,6 +115,8 @@ def update_asset(
 
 def delete_asset(asset: Asset, *, extension: Any | None = None, expected_version: int | None = None) -> None:
     writes.check_version(asset, expected_version)
+    hooks.check("asset_validate", action="delete", asset=asset, asset_type=asset.asset_type.name,
+                fields={}, extension_fields={})
     payload = _event_payload(asset, extension)
     if extension is not None:
         writes.delete(extension)
