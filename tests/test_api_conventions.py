@@ -103,3 +103,22 @@ def test_interactive_docs_page_is_served(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert b"swagger" in response.data.lower()
+
+
+def test_a_body_over_the_size_limit_is_413(client, auth_headers):
+    response = client.post("/api/v1/sites", data=b'{"name": "' + b"x" * (3 * 1024 * 1024) + b'"}',
+                           content_type="application/json", headers=auth_headers)
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
+
+
+def test_an_unreachable_database_is_503_not_500(tmp_path):
+    from shopdb.testing import make_app
+
+    app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    client = app.test_client()
+    response = client.get("/api/v1/assets")
+    assert response.status_code == 503
+    assert error_of(response)["code"] == "database_unavailable"
+    health = client.get("/api/v1/health")
+    assert health.status_code == 503 and health.get_json()["data"]["database"] == "unreachable"

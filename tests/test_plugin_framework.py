@@ -284,3 +284,15 @@ def test_a_failing_on_install_rolls_the_install_back(tmp_path):
     assert "badinstall" not in tables(url)
     listing = build(url, folder).test_cli_runner().invoke(args=["plugin", "info", "badinstall"])
     assert "available" in listing.output
+
+
+def test_unknown_revisions_and_empty_messages_are_refused_by_name(sqlite_url, plugin_dir):
+    upgrade_all(sqlite_url, plugin_dir)
+    runner = build(sqlite_url, plugin_dir).test_cli_runner()
+    for args in (["plugin", "migrate", "gadgets", "--revision", "nope"], ["plugin", "downgrade", "gadgets", "nope"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "has no revision 'nope'" in result.output, result.output
+    result = runner.invoke(args=["plugin", "revision", "gadgets", "-m", " "])
+    assert result.exit_code == 1 and "needs a message" in result.output
+    result = runner.invoke(args=["plugin", "uninstall", "gadgets", "--yes", "--keep-data"])
+    assert result.exit_code == 1 and "choose one" in result.output

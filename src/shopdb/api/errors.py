@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -71,7 +71,7 @@ class TooManyRequests(ApiError):
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
+    405: "method_not_allowed", 503: "database_unavailable", 409: "conflict", 412: "precondition_failed",
     413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
     429: "too_many_requests",
 }
@@ -122,7 +122,17 @@ def register_error_handlers(app: Flask) -> None:
 
         extensions.db.session.rollback()
         log.warning("value refused by the database: %s", error)
-        return error_response(422, "validation_error", "A value is out of the range the database can store.")
+        return error_response(422, "validation_error",
+                              "A value cannot be stored or compared by the database (out of range or invalid).")
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        # The database is down, locked or not set up: the client may retry; the operator must act.
+        from .. import extensions
+
+        extensions.db.session.rollback()
+        log.error("database unavailable: %s", error)
+        return error_response(503, "database_unavailable", "The database is not available; try again later.")
 
     @app.errorhandler(StatementError)
     def _statement_error(error: StatementError):

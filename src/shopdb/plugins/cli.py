@@ -138,6 +138,7 @@ def migrate_command(name: str, revision: str, sql: bool) -> None:
     """Upgrade NAME's chain to REVISION."""
     manager = get_manager()
     record = manager._require_usable(name)
+    _known_revision(record, revision)
     if sql:
         url = db.engine.url.render_as_string(hide_password=False)
         click.echo(record.chain.sql(url, revision), nl=False)
@@ -159,6 +160,7 @@ def migrate_command(name: str, revision: str, sql: bool) -> None:
 def downgrade_command(name: str, revision: str, sql: bool) -> None:
     """Downgrade NAME's chain to REVISION ('base' drops its tables)."""
     record = get_manager()._require_usable(name)
+    _known_revision(record, revision)
     if sql:
         current = record.chain.current(db.engine) or record.chain.head()
         url = db.engine.url.render_as_string(hide_password=False)
@@ -169,6 +171,20 @@ def downgrade_command(name: str, revision: str, sql: bool) -> None:
     if after is None and record.state == "enabled":
         console.print(f"{name} has no tables now and is not served after a restart; "
                       f"`shopdb plugin migrate {name}` re-creates them, `shopdb plugin uninstall {name}` removes it")
+
+
+def _known_revision(record, revision: str) -> None:
+    """Refuse a revision the chain does not have, naming what it does have."""
+    from alembic.util import CommandError
+
+    for part in revision.split(":"):
+        if part in ("head", "heads", "base", ""):
+            continue
+        try:
+            record.chain.script().get_revision(part)
+        except CommandError:
+            known = ", ".join(r for r, _, _ in record.chain.history())
+            fail(f"{record.name} has no revision {part!r} (it has: {known}, or head/base)")
 
 
 @plugin_group.command("history")
@@ -210,6 +226,8 @@ def current_command() -> None:
 def revision_command(name: str, message: str, autogenerate: bool) -> None:
     """Write a new revision in NAME's chain, limited to NAME's tables."""
     record = get_manager()._require_usable(name)
+    if not message.strip():
+        fail("a revision needs a message (-m) saying what it changes")
     if autogenerate and record.chain.current(db.engine) != record.chain.head():
         fail(f"{name}: the database is not at head; run `shopdb plugin migrate {name}` first")
     path = record.chain.new_revision(db.engine, message, autogenerate)
