@@ -406,6 +406,8 @@ CREATE TABLE usb_checkouts (
 	open_device_assetid INTEGER, 
 	checked_out_to VARCHAR(120) NOT NULL, 
 	machine_assetid INTEGER, 
+	machine_asset_tag VARCHAR(64), 
+	machine_name VARCHAR(200), 
 	purpose VARCHAR(500) NOT NULL, 
 	files JSON, 
 	notes TEXT, 

@@ -9,6 +9,7 @@ The UNIQUE ``open_device_assetid`` column is the backstop should the device row 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
@@ -42,7 +43,10 @@ def checkout_query() -> Select:
 
 
 def checkout_to_dict(row: Any) -> dict[str, Any]:
+    """The machine's current tag/name while it exists; the check-out snapshot once it is deleted."""
     checkout, device_tag, device_label, machine_tag, machine_name = row
+    if machine_tag is None:
+        machine_tag, machine_name = checkout.machine_asset_tag, checkout.machine_name
     return _dumper.dump({
         "id": checkout.id, "device_assetid": checkout.device_assetid, "device_asset_tag": device_tag,
         "device_label": device_label, "checked_out_to": checkout.checked_out_to,
@@ -108,8 +112,9 @@ def check_out(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_ve
     if asset.status in ("retired", "inactive"):
         raise Conflict(f"USB stick {tag} is {asset.status}.", code=f"{asset.status}")
     machine_id = body.get("machine_assetid")
+    machine = None
     if machine_id is not None:
-        writes.require_reference(Asset, machine_id, "machine_assetid")
+        machine = writes.require_reference(Asset, machine_id, "machine_assetid")
         if machine_id == asset.assetid:
             raise ValidationFailed({"machine_assetid": ["A stick cannot be checked out to itself."]})
     user_id, username = _actor()
@@ -117,7 +122,9 @@ def check_out(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_ve
         _change_state(asset, device, expected_version, custody_state="checked_out")
         checkout = writes.create(
             UsbCheckout, device_assetid=asset.assetid, open_device_assetid=asset.assetid,
-            checked_out_to=body["checked_out_to"], machine_assetid=machine_id, purpose=body["purpose"],
+            checked_out_to=body["checked_out_to"], machine_assetid=machine_id,
+            machine_asset_tag=machine.asset_tag if machine else None, machine_name=machine.name if machine else None,
+            purpose=body["purpose"],
             files=body.get("files"), notes=body.get("notes"), out_at=utcnow(),
             out_by_user_id=user_id, out_by=username,
         )
@@ -166,3 +173,47 @@ def report_found(asset: Asset, device: UsbDevice, body: dict[str, Any], expected
         _change_state(asset, device, expected_version, {"status": "active"} if asset.status == "lost" else {},
                       custody_state="in_store", custody_note=body.get("notes"))
         _event("found", asset, None, by=_actor()[1], notes=body.get("notes"))
+
+
+# -- rules the core API must keep too (``asset_validate``) ----------------------------------------
+def check_status_follows_custody(fields: Mapping[str, Any], extension_fields: Mapping[str, Any],
+                                 device: UsbDevice | None) -> None:
+    """Asset status ``lost`` ⇔ custody ``lost``: only the lost/found reports change either.
+
+    The reports write the status together with the new ``custody_state``, so the state compared
+    with is the one about to be written, else the stick's current one (``in_store`` when new).
+    """
+    if "status" not in fields:
+        return
+    current = device.custody_state if device is not None else "in_store"
+    state = extension_fields.get("custody_state", current)
+    if fields["status"] == "lost" and state != "lost":
+        raise ValidationFailed({"status": ["Report a lost stick with POST /api/v1/usb/<assetid>/lost."]})
+    if fields["status"] != "lost" and state == "lost":
+        raise ValidationFailed({"status": ["This stick is reported lost; use POST /api/v1/usb/<assetid>/found."]})
+
+
+def refuse_delete_with_history(asset: Asset) -> None:
+    """The custody chain is kept forever: a stick that was ever checked out is retired, not deleted."""
+    count = db.session.execute(
+        select(func.count()).select_from(UsbCheckout).where(UsbCheckout.device_assetid == asset.assetid)
+    ).scalar_one()
+    if count:
+        raise Conflict(
+            f"USB stick {asset.asset_tag} has a custody history ({count} checkout(s)) and cannot be deleted; "
+            f"retire it instead (PATCH /api/v1/usb/{asset.assetid} with status \"retired\").",
+            {"checkouts": count}, code="has_custody_history",
+        )
+
+
+def validate_asset_write(action: str, asset: Asset | None, asset_type: str, fields: Mapping[str, Any],
+                         extension_fields: Mapping[str, Any] | None = None, **_: Any) -> None:
+    """``asset_validate`` handler: the rules above hold for /api/v1/assets too, not only /api/v1/usb."""
+    if asset_type != "usb_device":
+        return
+    if action == "delete":
+        if asset is not None:
+            refuse_delete_with_history(asset)
+        return
+    device = db.session.get(UsbDevice, asset.assetid) if asset is not None else None
+    check_status_follows_custody(fields, extension_fields or {}, device)

@@ -6,7 +6,10 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from shopdb.core.models import utcnow
+from sqlalchemy import select
+
+from shopdb.core.models import Asset, AssetType, utcnow
+from shopdb.extensions import db
 
 from .models import UsbCheckout, UsbDevice
 
@@ -31,7 +34,22 @@ def _files(ctx) -> list[dict[str, str]]:
             for _ in range(ctx.rng.randint(1, 3))]
 
 
-def _history(ctx, assetid: int, machines: list[int], now: dt.datetime, ending: str) -> list[dict[str, Any]]:
+Machine = tuple[int, str, str]  # assetid, asset_tag, name (the check-out snapshot)
+
+
+def _machines_by_site() -> dict[int, list[Machine]]:
+    machines: dict[int, list[Machine]] = {}
+    rows = db.session.execute(
+        select(Asset.site_id, Asset.assetid, Asset.asset_tag, Asset.name)
+        .join(AssetType, AssetType.id == Asset.asset_type_id).where(AssetType.name == "equipment")
+        .order_by(Asset.assetid)
+    )
+    for site_id, *machine in rows:
+        machines.setdefault(site_id, []).append(tuple(machine))
+    return machines
+
+
+def _history(ctx, assetid: int, machines: list[Machine], now: dt.datetime, ending: str) -> list[dict[str, Any]]:
     """Closed checkouts back to back, then the ending: ``in_store``, ``checked_out`` or ``lost``."""
     rows = []
     at = now - dt.timedelta(days=ctx.rng.randint(90, 365), minutes=ctx.rng.randrange(1440))
@@ -41,8 +59,9 @@ def _history(ctx, assetid: int, machines: list[int], now: dt.datetime, ending: s
         in_at = out_at + dt.timedelta(hours=ctx.rng.randint(1, 72))
         at = in_at + dt.timedelta(days=ctx.rng.randint(1, 20))
         last = n == count - 1 or at >= now - dt.timedelta(days=5)  # history never reaches the future
-        row = {"device_assetid": assetid, "checked_out_to": ctx.rng.choice(PEOPLE),
-               "machine_assetid": ctx.rng.choice(machines) if machines else None,
+        machine_id, machine_tag, machine_name = ctx.rng.choice(machines) if machines else (None, None, None)
+        row = {"device_assetid": assetid, "checked_out_to": ctx.rng.choice(PEOPLE), "machine_assetid": machine_id,
+               "machine_asset_tag": machine_tag, "machine_name": machine_name,
                "purpose": ctx.rng.choice(PURPOSES), "files": _files(ctx), "notes": None,
                "out_at": out_at, "out_by": ctx.rng.choice(ATTENDANTS), "open_device_assetid": None,
                "in_at": in_at, "in_by": ctx.rng.choice(ATTENDANTS), "closed_reason": "returned",
@@ -61,9 +80,7 @@ def _history(ctx, assetid: int, machines: list[int], now: dt.datetime, ending: s
 def generate(ctx) -> None:
     """About ``share(12)`` sticks per plant, spread over the sites; one of them is lost."""
     now = utcnow()
-    machines: dict[int, list[int]] = {}
-    for assetid, site_id, _ in ctx.assets_of_type("equipment"):
-        machines.setdefault(site_id, []).append(assetid)
+    machines = _machines_by_site()
     count = ctx.share(12)
     plans = []
     for i in range(count):

@@ -7,9 +7,9 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 
-from shopdb.api import LIST_PARAMETERS, BadRequest, ListSpec, ValidationFailed, envelope, list_envelope, responses
+from shopdb.api import LIST_PARAMETERS, BadRequest, ListSpec, envelope, list_envelope, responses
 from shopdb.api.concurrency import expected_version
 from shopdb.api.pagination import list_response
 from shopdb.auth import require_role, require_site_access
@@ -42,12 +42,8 @@ class UsbResource(ExtensionResource):
 
 
 def _validate(data: dict, asset: Asset | None, device: UsbDevice | None) -> None:
-    """Asset status ``lost`` follows the custody state; only the lost/found reports change it."""
-    state = device.custody_state if device is not None else "in_store"
-    if data.get("status") == "lost" and state != "lost":
-        raise ValidationFailed({"status": ["Report a lost stick with POST /api/v1/usb/<assetid>/lost."]})
-    if "status" in data and data["status"] != "lost" and state == "lost":
-        raise ValidationFailed({"status": ["This stick is reported lost; use POST /api/v1/usb/<assetid>/found."]})
+    """Asset status ``lost`` follows the custody state (the same rule guards /api/v1/assets)."""
+    custody.check_status_follows_custody(data, {}, device)
 
 
 def _hex_filter(stmt: Select, name: str, column) -> Select:
@@ -79,15 +75,19 @@ resource = UsbResource(
     validate=_validate, list_filter=_device_filter, detail_extra=_current_checkout,
 )
 
+# The machine as the API shows it: the live asset, or the check-out snapshot once it was deleted.
+MACHINE_TAG = func.coalesce(Machine.asset_tag, UsbCheckout.machine_asset_tag)
+MACHINE_NAME = func.coalesce(Machine.name, UsbCheckout.machine_name)
 CHECKOUT_SPEC = ListSpec(
     fields={
         "id": UsbCheckout.id, "device_assetid": UsbCheckout.device_assetid,
         "device_asset_tag": Device.asset_tag, "machine_assetid": UsbCheckout.machine_assetid,
-        "machine_asset_tag": Machine.asset_tag, "checked_out_to": UsbCheckout.checked_out_to,
+        "machine_asset_tag": MACHINE_TAG, "checked_out_to": UsbCheckout.checked_out_to,
         "purpose": UsbCheckout.purpose, "out_at": UsbCheckout.out_at, "out_by": UsbCheckout.out_by,
         "in_at": UsbCheckout.in_at, "in_by": UsbCheckout.in_by, "closed_reason": UsbCheckout.closed_reason,
     },
-    search=[UsbCheckout.checked_out_to, UsbCheckout.purpose, Device.asset_tag, Machine.asset_tag, UsbDevice.label],
+    search=[UsbCheckout.checked_out_to, UsbCheckout.purpose, Device.asset_tag, MACHINE_TAG, MACHINE_NAME,
+            UsbDevice.label],
     default_sort=["-out_at"], tiebreak=[UsbCheckout.id.desc()],
     extra_args={"open", "file_sha256", "file_name"},
 )

@@ -49,6 +49,9 @@ class UsbCheckout(db.Model):
     (``in_by`` reported it lost). Open ⇔ ``in_at``, ``in_by`` and ``closed_reason`` are NULL ⇔
     ``open_device_assetid`` holds the device's id. That column is UNIQUE: NULLs never collide on
     SQLite, MariaDB or PostgreSQL, so the database itself refuses a second open checkout.
+
+    The chain is append-only: no endpoint deletes a row, and a stick with any row cannot be deleted
+    (retire it instead). The ``device_assetid`` CASCADE is for ``plugin uninstall``, which drops all.
     """
 
     __tablename__ = "usb_checkouts"
@@ -71,6 +74,10 @@ class UsbCheckout(db.Model):
     machine_assetid: Mapped[int | None] = mapped_column(
         ForeignKey("assets.assetid", ondelete="SET NULL"), index=True
     )
+    # The machine as it was at check-out: deleting the machine nulls machine_assetid, but the chain
+    # must still say which machine the program went to. Sizes follow assets.asset_tag / assets.name.
+    machine_asset_tag: Mapped[str | None] = mapped_column(String(64))
+    machine_name: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(500), nullable=False)
     files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # [{"name", "sha256"}, ...]
     notes: Mapped[str | None] = mapped_column(Text)  # given at check-out

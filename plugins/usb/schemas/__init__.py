@@ -4,7 +4,7 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
-from shopdb.core.schemas import AssetFieldsSchema, Id, StrictSchema, Text
+from shopdb.core.schemas import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
 
 from ..models import CLOSED_REASONS, CUSTODY_STATES
 
@@ -44,7 +44,7 @@ class UsbDeviceSchema(AssetFieldsSchema):
     product_id = HexId(allow_none=True)
     capacity_mb = fields.Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=1_000_000_000))
     label = Text(120, allow_none=True)
-    approved = fields.Bool(load_default=False)
+    approved = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
     custody_state = fields.Str(dump_only=True, metadata={"enum": list(CUSTODY_STATES)})
     custody_note = fields.Str(dump_only=True, allow_none=True,
                               metadata={"description": "remark of the last lost/found report"})

@@ -115,9 +115,25 @@ def test_listing_checkouts_costs_the_same_statements_for_one_row_or_many(app, cl
     assert statements() == one == 2  # one COUNT, one page
 
 
-def test_the_machine_of_a_deleted_machine_asset_is_kept_as_null(client, auth_headers, delivered):
+def test_the_chain_still_names_a_deleted_machine_by_its_tag_and_name_at_check_out(client, auth_headers, delivered):
     lathe = delivered["lathe"]
+    assert delivered["first"]["machine_asset_tag"] == lathe["asset_tag"]
     response = client.delete(f"/api/v1/assets/{lathe['assetid']}", headers=auth_headers)
     assert response.status_code == 204, response.get_json()
     record = client.get(f"{URL}/checkouts?id={delivered['first']['id']}").get_json()["data"][0]
-    assert record["machine_assetid"] is None and record["machine_asset_tag"] is None
+    assert record["machine_assetid"] is None
+    assert (record["machine_asset_tag"], record["machine_name"]) == (lathe["asset_tag"], lathe["name"])
+    chain = client.get(f"{URL}/{delivered['a']['assetid']}/custody").get_json()["data"]
+    assert [(c["machine_asset_tag"], c["machine_name"]) for c in chain] == [(lathe["asset_tag"], lathe["name"])]
+    assert ids(client, f"machine_asset_tag={lathe['asset_tag']}") == [delivered["first"]["id"]]
+    assert ids(client, f"q={lathe['name']}") == [delivered["first"]["id"]]
+
+
+def test_a_renamed_machine_shows_its_current_tag_and_name_while_it_exists(client, auth_headers, delivered):
+    mill = delivered["mill"]
+    response = client.patch(f"/api/v1/assets/{mill['assetid']}", headers=auth_headers,
+                            json={"asset_tag": "M-RENAMED", "name": "Mill after retrofit"})
+    assert response.status_code == 200, response.get_json()
+    record = client.get(f"{URL}/checkouts?id={delivered['second']['id']}").get_json()["data"][0]
+    assert (record["machine_asset_tag"], record["machine_name"]) == ("M-RENAMED", "Mill after retrofit")
+    assert ids(client, "machine_asset_tag=M-RENAMED") == [delivered["second"]["id"]]

@@ -68,8 +68,16 @@ def test_the_custody_chain_works_the_same_on_every_database(migrated_app):
     response = client.post(f"{URL}/{stick['assetid']}/checkout", headers=headers,
                            json={"checked_out_to": "Jonas Wolf", "purpose": "Third"})
     assert response.status_code == 409
-    assert client.delete(f"{URL}/{stick['assetid']}", headers=headers).status_code == 204
-    assert client.get(f"{URL}/checkouts").get_json()["meta"]["total"] == 0  # the chain goes with the stick
+    # The chain outlives the machine (its snapshot) and refuses to let the stick be deleted.
+    assert client.delete(f"/api/v1/assets/{machine['assetid']}", headers=headers).status_code == 204
+    record = client.get(f"{URL}/checkouts?machine_asset_tag=M-2001").get_json()["data"]
+    assert [(r["id"], r["machine_assetid"], r["machine_name"]) for r in record] == [(first["id"], None, "Lathe")]
+    assert client.delete(f"{URL}/{stick['assetid']}", headers=headers).status_code == 409
+    assert client.delete(f"/api/v1/assets/{stick['assetid']}", headers=headers).status_code == 409
+    assert client.get(f"{URL}/checkouts").get_json()["meta"]["total"] == 1
+    spare = client.post(URL, headers=headers, json={"asset_tag": "USB-0002", "name": "Spare", "site_id": site["id"]})
+    assert spare.status_code == 201, spare.get_json()
+    assert client.delete(f"{URL}/{spare.get_json()['data']['assetid']}", headers=headers).status_code == 204
 
 
 def test_the_demo_makes_a_consistent_custody_history_on_every_database(migrated_app):

@@ -48,7 +48,8 @@ def test_a_vendor_or_product_id_that_is_not_four_hex_digits_is_refused_and_nothi
 
 @pytest.mark.parametrize("field,value", [
     ("capacity_mb", -1), ("capacity_mb", "16384"), ("capacity_mb", 1.5), ("capacity_mb", 10**12),
-    ("approved", "maybe"), ("serial", "s" * 129), ("serial", 7), ("label", "l" * 10_000),
+    ("approved", "maybe"), ("approved", "yes"), ("approved", "on"), ("approved", "true"), ("approved", 1),
+    ("approved", 0), ("approved", None), ("serial", "s" * 129), ("serial", 7), ("label", "l" * 10_000),
     ("custody_state", "lost"), ("custody_note", "x"), ("vendor_name", "SanDisk"), ("colour", "red"),
     ("site_id", "1"), ("notes", "n" * 10_001),
 ])
@@ -144,6 +145,26 @@ def test_q_and_the_global_search_find_a_stick_by_serial_and_by_label(client, mak
     assert hits[stick["assetid"]] == "serial"
     hits = {h["assetid"]: h["matched"] for h in client.get("/api/v1/search?q=okuma pro").get_json()["data"]}
     assert hits[stick["assetid"]] == "label"
+
+
+@pytest.mark.parametrize("wildcard", ["_", "%"])
+def test_an_underscore_or_percent_in_the_search_matches_itself_not_every_stick(client, make_stick, wildcard):
+    plain = [make_stick(label=f"PRG {n}")["assetid"] for n in range(3)]
+    literal = make_stick(label=f"PRG{wildcard}7")["assetid"]
+    hits = [h["assetid"] for h in client.get("/api/v1/search", query_string={"q": wildcard}).get_json()["data"]]
+    assert literal in hits and not set(plain) & set(hits)
+    found = client.get(URL, query_string={"q": wildcard}).get_json()["data"]
+    assert [s["assetid"] for s in found] == [literal]
+
+
+@pytest.mark.parametrize("value", ["yes", "on", 1, "true"])
+def test_approving_a_stick_needs_a_json_true_not_yes_or_1(client, auth_headers, make_stick, state, value):
+    stick = make_stick(approved=False)
+    before = state(stick)
+    response = client.patch(f"{URL}/{stick['assetid']}", headers=auth_headers, json={"approved": value})
+    assert response.status_code == 422, response.get_json()
+    assert "approved" in response.get_json()["error"]["details"]["fields"]
+    assert state(stick) == before
 
 
 def test_approving_a_stick_is_audited_with_who_did_it(client, auth_headers, make_stick):
