@@ -221,13 +221,12 @@ CREATE TABLE computers (
 	warranty_end DATE, 
 	CONSTRAINT pk_computers PRIMARY KEY (assetid), 
 	CONSTRAINT uq_computers_hostname UNIQUE (hostname), 
+	CONSTRAINT uq_computers_mac_address UNIQUE (mac_address), 
 	CONSTRAINT ck_computers_pc_type CHECK (pc_type IN ('shopfloor', 'cmm', 'engineering', 'office', 'server')), 
 	CONSTRAINT fk_computers_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
 
 CREATE INDEX ix_computers_last_seen_at ON computers (last_seen_at);
-
-CREATE INDEX ix_computers_mac_address ON computers (mac_address);
 
 CREATE INDEX ix_computers_os_name ON computers (os_name);
 
@@ -390,11 +389,10 @@ CREATE TABLE printers (
 	color BOOL NOT NULL, 
 	duplex BOOL NOT NULL, 
 	CONSTRAINT pk_printers PRIMARY KEY (assetid), 
+	CONSTRAINT uq_printers_hostname UNIQUE (hostname), 
 	CONSTRAINT ck_printers_printer_type CHECK (printer_type IN ('laser', 'inkjet', 'label', 'thermal', 'dot_matrix', 'plotter', 'multifunction')), 
 	CONSTRAINT fk_printers_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
-
-CREATE INDEX ix_printers_hostname ON printers (hostname);
 
 CREATE INDEX ix_printers_ip_address ON printers (ip_address);
 

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from shopdb.api import LIKE_ESCAPE, like_pattern
+from shopdb.core.models import Asset
 from shopdb.core.services.assets import ensure_asset_type
 from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .api import blp
 from .models import Printer
+from .rules import PRINTS_FOR, check_prints_for
 
 
 class PrintersPlugin(BasePlugin):
@@ -21,17 +26,27 @@ class PrintersPlugin(BasePlugin):
     def get_models(self):
         return [Printer]
 
+    def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
+        return {"relationship_validate": self.validate_relationship}
+
     def on_install(self) -> None:
         ensure_asset_type("printer", "Printer", plugin=self.name)
 
+    def validate_relationship(self, kind: str, source: Asset, target: Asset, **_: Any) -> None:
+        """The core's relationship endpoint asks first: a ``prints_for`` edge must be printer → PC."""
+        if kind == PRINTS_FOR:
+            check_prints_for(source, target)
+
     def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
         text = q.strip().lower()
-        pattern = f"%{text}%"
+        pattern = like_pattern(text)  # '_' and '%' in q match themselves, not any character
         try:  # a whole address in any spelling (2001:DB8:0::1) matches its stored compressed form
             address = str(ipaddress.ip_address(text))
         except ValueError:
             address = None
-        conditions = [func.lower(Printer.hostname).like(pattern), Printer.ip_address.like(pattern)]
+        # Both columns are stored lower-case (IPv6 compressed), like the pattern.
+        conditions = [func.lower(Printer.hostname).like(pattern, escape=LIKE_ESCAPE),
+                      Printer.ip_address.like(pattern, escape=LIKE_ESCAPE)]
         if address is not None:  # never compare with None: that would be IS NULL
             conditions.append(Printer.ip_address == address)
         rows = db.session.execute(

@@ -1,8 +1,8 @@
 """``/api/v1/computers/<assetid>/controls``: the machines a PC drives (``controls`` edges, PC → machine).
 
 The equipment side needs no code here: the core's ``/api/v1/assets/<id>/relationships`` lists each
-edge from both ends, and this plugin never imports the equipment plugin — it only checks that the
-target's asset type is named ``equipment``.
+edge from both ends. Which assets may be linked is ``rules.check_controls``, shared with the core's
+endpoint.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from shopdb.api import Conflict, NotFound, ValidationFailed, responses
+from shopdb.api import Conflict, NotFound, responses
 from shopdb.auth import require_role, require_site_access
 from shopdb.core.models import Asset, AssetRelationship
 from shopdb.core.services import writes
 from shopdb.extensions import db
 
+from ..rules import CONTROLS, check_controls
 from ..schemas import ControlsSchema
-from .routes import CONTROLS, blp, controlled_by, resource
-
-EQUIPMENT = "equipment"
+from .routes import blp, controlled_by, resource
 
 
 def _edge(computer_id: int, equipment_id: int) -> AssetRelationship | None:
@@ -45,9 +44,7 @@ class ComputerControls(MethodView):
         computer, _ = resource.load(assetid)
         require_site_access(computer.site_id)
         machine = writes.require_reference(Asset, body["equipment_assetid"], "equipment_assetid")
-        if machine.asset_type.name != EQUIPMENT:
-            raise ValidationFailed({"equipment_assetid": [
-                f"Asset {machine.assetid} is a {machine.asset_type.name}, not equipment."]})
+        check_controls(computer, machine, "equipment_assetid")
         existing = _edge(computer.assetid, machine.assetid)
         if existing is not None:
             raise Conflict(f"{computer.asset_tag} already controls {machine.asset_tag}.",

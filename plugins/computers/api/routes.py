@@ -19,10 +19,10 @@ from shopdb.plugins.extension_api import ExtensionResource
 
 from ..addresses import normalise_ip, normalise_mac
 from ..models import Computer
+from ..rules import CONTROLS, ensure_ip_unique_in_site
 from ..schemas import ComputerSchema
 
 blp = Blueprint("computers", __name__, url_prefix="/api/v1/computers", description="Computers")
-CONTROLS = "controls"
 MAX_STALE_DAYS = 36_500  # a century; beyond that the cut-off date would not exist
 
 
@@ -40,9 +40,18 @@ def controlled_by(assetid: int) -> list[dict]:
 
 
 def _validate(data: dict, asset: Asset | None, computer: Computer | None) -> None:
-    # The schema already lower-cased the hostname; this gives the clear 409 before the DB would.
+    # The schema already normalised hostname and MAC; these give the clear 409 before the DB would.
     if "hostname" in data:
         writes.ensure_unique(Computer, "hostname", data["hostname"], exclude=computer, case_insensitive=True)
+    if "mac_address" in data:
+        writes.ensure_unique(Computer, "mac_address", data["mac_address"], exclude=computer)
+    # Moving a PC to another site must not bring its address into a clash there either.
+    if "primary_ip" in data or "site_id" in data:
+        ensure_ip_unique_in_site(
+            data.get("primary_ip", computer.primary_ip if computer else None),
+            data.get("site_id", asset.site_id if asset else None),
+            asset.assetid if asset else None,
+        )
 
 
 def _stale_cutoff(raw: str) -> dt.datetime:

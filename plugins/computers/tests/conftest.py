@@ -53,6 +53,35 @@ def make_machine(client, auth_headers, site) -> Callable[..., dict]:
 
 
 @pytest.fixture
+def other_site(client, auth_headers) -> dict:
+    response = client.post("/api/v1/sites", json={"code": "P2", "name": "Plant 2"}, headers=auth_headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]
+
+
+@pytest.fixture
+def make_printer(client, auth_headers, site) -> Callable[[], dict]:
+    """A printer: through /api/v1/printers when that plugin is loaded, else a plain ``printer`` asset."""
+    def make() -> dict:
+        n = next(_tags)
+        types = client.get("/api/v1/asset-types?name=printer").get_json()["data"]
+        if not types:
+            created = client.post("/api/v1/asset-types", json={"name": "printer", "label": "Printer"},
+                                  headers=auth_headers)
+            assert created.status_code == 201, created.get_json()
+            types = [created.get_json()["data"]]
+        core = {"asset_tag": f"PR-{n:04d}", "name": f"Printer {n}", "site_id": site["id"]}
+        if types[0]["plugin"]:
+            response = client.post(f"/api/v1/{types[0]['plugin']}", headers=auth_headers, json=core)
+        else:
+            response = client.post("/api/v1/assets", headers=auth_headers, json={**core, "asset_type": "printer"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["data"]
+
+    return make
+
+
+@pytest.fixture
 def counts(client, auth_headers) -> Callable[[], dict[str, int]]:
     """How many assets, computers and audit entries exist: a failed write must change none."""
     def count() -> dict[str, int]:

@@ -86,3 +86,16 @@ def test_last_seen_with_a_time_zone_offset_is_stored_as_utc(client, auth_headers
     assert pc["last_seen_at"].startswith("2026-05-01T08:00:00")
     fetched = client.get(f"/api/v1/computers/{pc['assetid']}").get_json()["data"]
     assert fetched["last_seen_at"].startswith("2026-05-01T08:00:00")
+
+
+@pytest.mark.parametrize("q", ["_", "%", "p1_cmm", "10.20%40", "\\"])
+def test_underscore_and_percent_in_the_search_box_match_only_themselves(client, known_pc, make_pc, q):
+    make_pc(hostname="p1-cmm-0043", os_name="Win_10")
+    assert search(client, q) == {}
+
+
+def test_the_list_q_matches_underscore_literally(client, make_pc):
+    literal = make_pc(os_name="Win_10")
+    make_pc(os_name="Win-10")
+    data = client.get("/api/v1/computers", query_string={"q": "win_"}).get_json()["data"]
+    assert [pc["assetid"] for pc in data] == [literal["assetid"]]

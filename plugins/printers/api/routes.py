@@ -6,9 +6,9 @@ import ipaddress
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from shopdb.api import Conflict, NotFound, ValidationFailed, responses
+from shopdb.api import Conflict, NotFound, responses
 from shopdb.auth import require_role, require_site_access
 from shopdb.core.models import Asset, AssetRelationship
 from shopdb.core.services import writes
@@ -16,34 +16,40 @@ from shopdb.extensions import db
 from shopdb.plugins.extension_api import ExtensionResource
 
 from ..models import Printer
+from ..rules import PRINTS_FOR, check_prints_for, ensure_ip_unique_in_site
 from ..schemas import PrinterSchema, PrintsForSchema
 
 blp = Blueprint("printers", __name__, url_prefix="/api/v1/printers", description="Printers")
-PRINTS_FOR = "prints_for"
 
 
 def _computers_of(assetid: int) -> list[dict]:
-    """PCs linked by ``prints_for`` (printer → computer), whichever end the edge was made from."""
+    """PCs linked by ``prints_for``: always printer → computer, which ``check_prints_for`` ensures."""
     rows = db.session.execute(
         select(AssetRelationship, Asset)
-        .join(Asset, or_(
-            (AssetRelationship.source_assetid == assetid) & (Asset.assetid == AssetRelationship.target_assetid),
-            (AssetRelationship.target_assetid == assetid) & (Asset.assetid == AssetRelationship.source_assetid),
-        ))
-        .where(AssetRelationship.kind == PRINTS_FOR)
-        .where(or_(AssetRelationship.source_assetid == assetid,
-                   AssetRelationship.target_assetid == assetid))
-        .order_by(Asset.asset_tag)
+        .join(Asset, Asset.assetid == AssetRelationship.target_assetid)
+        .where(AssetRelationship.kind == PRINTS_FOR, AssetRelationship.source_assetid == assetid)
+        .order_by(Asset.asset_tag, Asset.assetid)
     ).all()
     return [{"relationship_id": rel.id, "assetid": a.assetid, "asset_tag": a.asset_tag,
              "name": a.name} for rel, a in rows]
 
 
-def _validate(data: dict, asset, printer) -> None:
+def _validate(data: dict, asset: Asset | None, printer: Printer | None) -> None:
+    # One stored spelling (compressed IP, lower-case hostname) makes equality mean "the same".
     if data.get("ip_address"):
         data["ip_address"] = str(ipaddress.ip_address(data["ip_address"]))
     if data.get("hostname"):
         data["hostname"] = data["hostname"].lower()
+    # The clear 409 before the hostname's unique constraint would refuse it.
+    if "hostname" in data:
+        writes.ensure_unique(Printer, "hostname", data["hostname"], exclude=printer, case_insensitive=True)
+    # Moving a printer to another site must not bring its address into a clash there either.
+    if "ip_address" in data or "site_id" in data:
+        ensure_ip_unique_in_site(
+            data.get("ip_address", printer.ip_address if printer else None),
+            data.get("site_id", asset.site_id if asset else None),
+            asset.assetid if asset else None,
+        )
 
 
 resource = ExtensionResource(
@@ -70,9 +76,7 @@ class PrinterComputers(MethodView):
         printer, _ = resource.load(assetid)
         require_site_access(printer.site_id)
         computer = writes.require_reference(Asset, body["computer_assetid"], "computer_assetid")
-        kind = computer.asset_type.name
-        if kind != "computer":
-            raise ValidationFailed({"computer_assetid": [f"Asset {computer.assetid} is a {kind}, not a computer."]})
+        check_prints_for(printer, computer, "computer_assetid")
         if any(c["assetid"] == computer.assetid for c in _computers_of(assetid)):
             raise Conflict("This PC already prints to this printer.", code="duplicate")
         with writes.transaction():
@@ -89,7 +93,7 @@ class PrinterComputers(MethodView):
 class PrinterComputer(MethodView):
     @require_role("editor")
     def delete(self, assetid, computer_assetid):
-        """The PC no longer prints to this printer (the edge is removed whichever end made it)."""
+        """The PC no longer prints to this printer."""
         printer, _ = resource.load(assetid)
         require_site_access(printer.site_id)
         link = next((c for c in _computers_of(assetid) if c["assetid"] == computer_assetid), None)

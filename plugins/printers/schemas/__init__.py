@@ -4,7 +4,7 @@ import ipaddress
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from shopdb.core.schemas import AssetFieldsSchema, StrictSchema, Text
+from shopdb.core.schemas import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
 
 from ..models import PRINTER_TYPES
 
@@ -19,8 +19,8 @@ class PrinterSchema(AssetFieldsSchema):
     queue_name = Text(120, allow_none=True)
     driver = Text(200, allow_none=True)
     printer_type = fields.Str(load_default="laser", validate=validate.OneOf(PRINTER_TYPES))
-    color = fields.Bool(load_default=False)
-    duplex = fields.Bool(load_default=False)
+    color = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
+    duplex = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
 
     @validates("ip_address")
     def _valid_ip(self, value, **_):
@@ -33,4 +33,4 @@ class PrinterSchema(AssetFieldsSchema):
 
 
 class PrintsForSchema(StrictSchema):
-    computer_assetid = fields.Int(strict=True, required=True, validate=validate.Range(min=1))
+    computer_assetid = Id(required=True)

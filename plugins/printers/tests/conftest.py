@@ -50,6 +50,30 @@ def make_computer(client, auth_headers, site) -> Callable[..., dict]:
 
 
 @pytest.fixture
+def other_site(client, auth_headers) -> dict:
+    response = client.post("/api/v1/sites", json={"code": "P2", "name": "Plant 2"}, headers=auth_headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]
+
+
+@pytest.fixture
+def make_gauge(client, auth_headers, site) -> Callable[[], dict]:
+    """An asset of a type no plugin owns (neither printer nor computer), made through the core API."""
+    def make() -> dict:
+        n = next(_tags)
+        if not client.get("/api/v1/asset-types?name=gauge").get_json()["data"]:
+            created = client.post("/api/v1/asset-types", json={"name": "gauge", "label": "Gauge"},
+                                  headers=auth_headers)
+            assert created.status_code == 201, created.get_json()
+        response = client.post("/api/v1/assets", headers=auth_headers, json={
+            "asset_tag": f"G-{n:04d}", "name": f"Gauge {n}", "site_id": site["id"], "asset_type": "gauge"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["data"]
+
+    return make
+
+
+@pytest.fixture
 def counts(client, auth_headers) -> Callable[[], dict[str, int]]:
     """How many assets and printers exist: a refused write must change neither."""
     def count() -> dict[str, int]:

@@ -71,6 +71,21 @@ def test_wrong_types_unknown_fields_and_overlong_strings_are_refused(client, aut
     assert counts() == before
 
 
+@pytest.mark.parametrize("field", ["color", "duplex"])
+@pytest.mark.parametrize("value", ["yes", "on", "true", 1, 0, "1", None])
+def test_color_and_duplex_take_only_json_true_or_false(client, auth_headers, site, make_printer, counts,
+                                                       field, value):
+    before = counts()
+    response = client.post(URL, headers=auth_headers, json=body(site, **{field: value}))
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["details"]["fields"]
+    assert counts() == before
+    printer = make_printer()
+    patched = client.patch(f"{URL}/{printer['assetid']}", headers=auth_headers, json={field: value})
+    assert patched.status_code == 422, patched.get_json()
+    assert client.get(f"{URL}/{printer['assetid']}").get_json()["data"] == printer
+
+
 def test_malformed_json_is_a_400_and_writes_nothing(client, auth_headers, counts):
     before = counts()
     response = client.post(URL, data='{"asset_tag": ', headers={**auth_headers, "Content-Type": "application/json"})
@@ -160,3 +175,17 @@ def test_the_search_box_finds_printers_by_hostname_and_ip(client, make_printer):
         hits = {h["assetid"]: h["matched"] for h in client.get("/api/v1/search", query_string={"q": q})
                 .get_json()["data"]}
         assert hits.get(printer["assetid"]) == field, q
+
+
+@pytest.mark.parametrize("q", ["_", "%", "prn_find", "10.40%5", "\\"])
+def test_underscore_and_percent_in_the_search_box_match_only_themselves(client, make_printer, q):
+    make_printer(hostname="prn-find-me", ip_address="10.40.3.5", queue_name="Q_SHIP")
+    hits = client.get("/api/v1/search", query_string={"q": q}).get_json()["data"]
+    assert hits == []
+
+
+def test_the_list_q_matches_underscore_literally(client, make_printer):
+    literal = make_printer(queue_name="Q_SHIP")
+    make_printer(queue_name="Q-SHIP")
+    data = client.get(URL, query_string={"q": "q_"}).get_json()["data"]
+    assert [p["assetid"] for p in data] == [literal["assetid"]]

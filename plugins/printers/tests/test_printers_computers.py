@@ -35,10 +35,10 @@ def test_a_pc_prints_to_a_printer_and_both_ends_show_it(client, auth_headers, ma
     assert pc_side["other_assetid"] == printer["assetid"] and pc_side["other_asset_type"] == "printer"
 
 
-def test_an_edge_made_from_the_pc_end_is_listed_too(client, auth_headers, make_printer, make_computer):
+def test_an_edge_made_through_the_core_endpoint_is_listed_too(client, auth_headers, make_printer, make_computer):
     printer, pc = make_printer(), make_computer()
-    made = client.post(f"/api/v1/assets/{pc['assetid']}/relationships", headers=auth_headers,
-                       json={"kind": "prints_for", "target_assetid": printer["assetid"]})
+    made = client.post(f"/api/v1/assets/{printer['assetid']}/relationships", headers=auth_headers,
+                       json={"kind": "prints_for", "target_assetid": pc["assetid"]})
     assert made.status_code == 201, made.get_json()
     listed = client.get(f"/api/v1/printers/{printer['assetid']}/computers").get_json()["data"]
     assert [c["assetid"] for c in listed] == [pc["assetid"]]
@@ -71,7 +71,8 @@ def test_a_printer_cannot_print_for_something_that_is_not_a_computer(client, aut
 
 
 @pytest.mark.parametrize("payload", [{"computer_assetid": 999999}, {"computer_assetid": "1"},
-                                     {"computer_assetid": -1}, {}, {"computer_assetid": 1, "note": "x"}])
+                                     {"computer_assetid": -1}, {"computer_assetid": 2**40}, {},
+                                     {"computer_assetid": 1, "note": "x"}])
 def test_a_bad_link_body_is_a_field_error(client, auth_headers, make_printer, payload):
     printer = make_printer()
     response = client.post(f"/api/v1/printers/{printer['assetid']}/computers", headers=auth_headers, json=payload)
