@@ -107,20 +107,20 @@ def test_relationships_are_listed_from_both_ends(client, auth_headers, site):
     pc = make_asset(client, auth_headers, site["id"], "PC-1")
     machine = make_asset(client, auth_headers, site["id"], "M-1")
     created = client.post(f"/api/v1/assets/{pc['assetid']}/relationships",
-                          json={"kind": "controls", "target_assetid": machine["assetid"]}, headers=auth_headers)
+                          json={"kind": "feeds", "target_assetid": machine["assetid"]}, headers=auth_headers)
     assert created.status_code == 201
     from_pc = client.get(f"/api/v1/assets/{pc['assetid']}/relationships").get_json()["data"]
     from_machine = client.get(f"/api/v1/assets/{machine['assetid']}/relationships").get_json()["data"]
     assert from_pc[0]["direction"] == "outgoing" and from_pc[0]["other_asset_tag"] == "M-1"
     assert from_machine[0]["direction"] == "incoming" and from_machine[0]["other_asset_tag"] == "PC-1"
     duplicate = client.post(f"/api/v1/assets/{pc['assetid']}/relationships",
-                            json={"kind": "controls", "target_assetid": machine["assetid"]}, headers=auth_headers)
+                            json={"kind": "feeds", "target_assetid": machine["assetid"]}, headers=auth_headers)
     assert duplicate.status_code == 409
     self_link = client.post(f"/api/v1/assets/{pc['assetid']}/relationships",
-                            json={"kind": "controls", "target_assetid": pc["assetid"]}, headers=auth_headers)
+                            json={"kind": "feeds", "target_assetid": pc["assetid"]}, headers=auth_headers)
     assert self_link.status_code == 422
     unknown = client.post(f"/api/v1/assets/{pc['assetid']}/relationships",
-                          json={"kind": "controls", "target_assetid": 99999}, headers=auth_headers)
+                          json={"kind": "feeds", "target_assetid": 99999}, headers=auth_headers)
     assert unknown.status_code == 422
     rel_id = from_pc[0]["id"]
     assert client.delete(f"/api/v1/assets/{machine['assetid']}/relationships/{rel_id}",

@@ -40,7 +40,7 @@ def test_list_statement_count_does_not_grow_with_page_size(app, client, auth_hea
         asset = make_asset(client, auth_headers, site["id"], f"M-{i:02d}")
         if i:
             client.post(f"/api/v1/assets/{asset['assetid']}/relationships",
-                        json={"kind": "controls", "target_assetid": asset["assetid"] - 1}, headers=auth_headers)
+                        json={"kind": "feeds", "target_assetid": asset["assetid"] - 1}, headers=auth_headers)
     for url in ("/api/v1/assets", "/api/v1/sites", "/api/v1/assets/5/relationships", "/api/v1/printers"):
         small, _ = _count(app, client, f"{url}?per_page=1")
         large, rows = _count(app, client, f"{url}?per_page=500")
