@@ -8,7 +8,7 @@ SHOPDB_PORT ?= 5000
 SHOPDB_WORKERS ?= 2
 DEMO_ASSETS ?= 300
 
-.PHONY: run test install lint bench schema clean
+.PHONY: run test install lint bench schema clean ui
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("ShopDB needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -19,15 +19,31 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: install
+UI_SOURCES := $(wildcard frontend/package.json frontend/package-lock.json frontend/index.html frontend/vite.config.js) \
+	$(shell find frontend/src -type f 2>/dev/null)
+
+# The web UI is optional for the API: without npm (or if the build fails) ShopDB serves the API and
+# its / page says how to build the UI.
+frontend/dist/index.html: $(UI_SOURCES)
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "warning: npm not found; the web UI is not built (the API works; / says how to build it)" >&2; \
+	elif (cd frontend && npm ci --no-audit --no-fund && npm run build); then \
+		touch $@; \
+	else \
+		echo "warning: the web UI build failed; serving the API only" >&2; \
+	fi
+
+ui: frontend/dist/index.html
+
+run: install ui
 	$(BIN)/shopdb db upgrade
 	$(BIN)/shopdb plugin upgrade-all
 	$(BIN)/shopdb demo --if-empty --assets $(DEMO_ASSETS)
-	@echo "ShopDB on http://$(SHOPDB_HOST):$(SHOPDB_PORT)/api/v1/health  (API docs: /api/v1/docs)"
+	@echo "ShopDB on http://$(SHOPDB_HOST):$(SHOPDB_PORT)/  (health: /api/v1/health, API docs: /api/v1/docs)"
 	exec $(BIN)/gunicorn --workers $(SHOPDB_WORKERS) --bind $(SHOPDB_HOST):$(SHOPDB_PORT) \
 		--access-logfile - 'shopdb:create_app()'
 
-test: install
+test: install ui
 	$(BIN)/ruff check src plugins tests bench
 	$(BIN)/pytest
 
@@ -41,4 +57,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) instance build dist src/*.egg-info
+	rm -rf $(VENV) instance build dist src/*.egg-info frontend/dist frontend/node_modules

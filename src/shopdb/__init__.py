@@ -56,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     PluginManager(app)
 
     from .cli import register_commands
+    from .web import bp as web_bp
 
+    app.register_blueprint(web_bp)  # the Vue UI (frontend/dist) at /, after every /api route
     register_commands(app)
     return app

@@ -1,0 +1,247 @@
+"""The web UI (SPEC §6) in a real headless Chromium, driven by Playwright against a served app.
+
+Needs ``/usr/bin/chromium`` (``apt-get install chromium``), the ``playwright`` Python package (no browser
+download: the system Chromium is used) and a built UI (``cd frontend && npm ci && npm run build``);
+the module skips with the reason when one is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from shopdb.testing import ADMIN_PASSWORD, make_app, migrate_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+SCREENSHOT = Path("/tmp/shopdb-ui-dashboard.png")
+TIMEOUT_MS = 15_000
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+if not (DIST / "index.html").is_file():
+    pytest.skip(f"the web UI is not built ({DIST}); run: cd frontend && npm ci && npm run build",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    from werkzeug.serving import make_server
+
+    from shopdb.web import bp as web_bp
+
+    folder = tmp_path_factory.mktemp("ui")
+    url = f"sqlite:///{folder / 'shopdb.sqlite'}"
+    migrate_database(url)
+    app = make_app(url, SHOPDB_FRONTEND_DIST=str(DIST))
+    result = app.test_cli_runner().invoke(args=["demo", "--assets", "60"])
+    assert result.exit_code == 0, result.output
+    if "web" not in app.blueprints:  # until create_app registers it itself
+        app.register_blueprint(web_bp)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def login(page) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.fill("#username", "admin")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def api_get(page, path: str) -> dict:
+    response = page.request.get(path)
+    assert response.ok, (path, response.status, response.text())
+    return response.json()
+
+
+def test_wrong_password_is_refused(page):
+    page.goto("/assets")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("#username", "admin")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_contain_text("Wrong user name or password")
+    assert not page.errors
+
+
+def test_ui_end_to_end(page):
+    # Login, then the dashboard's counts agree with the API.
+    login(page)
+    total = api_get(page, "/api/v1/assets?per_page=1")["meta"]["total"]
+    computers = api_get(page, "/api/v1/assets?asset_type=computer&per_page=1")["meta"]["total"]
+    expect(page.locator("[data-test=count-total] .big")).to_have_text(str(total))
+    computer_row = page.locator("[data-test=count-type] li", has_text="Computer")
+    expect(computer_row.locator(".num")).to_have_text(str(computers))
+    expect(page.locator("[data-test=count-site] li")).to_have_count(3)
+    expect(page.locator("[data-test=notifications] .notice").first).to_be_visible()
+    expect(page.locator("[data-test=machines-down]")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Asset list: search narrows the table to the machine, which opens its detail page.
+    machine = api_get(page, "/api/v1/equipment?per_page=1&sort=asset_tag")["data"][0]
+    page.get_by_role("link", name="Assets", exact=True).click()
+    expect(page.locator("[data-test=asset-table] tbody tr")).to_have_count(25)
+    page.fill("input[name=q]", machine["asset_tag"])
+    rows = page.locator("[data-test=asset-table] tbody tr")
+    expect(rows).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=" + re.escape(machine["asset_tag"])))
+    rows.get_by_role("link", name=machine["asset_tag"]).click()
+    expect(page).to_have_url(re.compile(rf"/assets/{machine['assetid']}$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(machine["asset_tag"])
+
+    # The equipment plugin's tab shows the extension's fields.
+    page.click("[data-tab='plugin:equipment']")
+    extension = page.locator("[data-test=extension]")
+    expect(extension).to_contain_text("machine number")
+    expect(extension).to_contain_text(machine["machine_number"])
+    page.click("[data-tab=history]")
+    page.click("[data-tab=relationships]")
+
+    # Edit: an invalid value comes back as a field error under its input; a valid one saves.
+    page.get_by_role("link", name="Edit").click()
+    floor_x = page.locator("[data-field=floor_x]")
+    floor_x.locator("input").fill("-5")
+    page.get_by_role("button", name="Save changes").click()
+    expect(floor_x.locator(".field-error")).to_contain_text("greater than or equal to 0")
+    expect(page.locator("[data-test=form-alert]")).to_contain_text("correct the marked fields")
+    floor_x.locator("input").fill("12.5")
+    page.locator("[data-field=name] input").fill(machine["name"] + " (edited)")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page).to_have_url(re.compile(rf"/assets/{machine['assetid']}\?saved=1"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("(edited)")
+
+    # A stale edit (someone saved in between) is shown as a conflict, not silently applied.
+    page.get_by_role("link", name="Edit").click()
+    page.locator("[data-field=name] input").fill("mine")
+    csrf = api_get(page, "/api/v1/auth/me")["data"]["csrf_token"]
+    other = page.request.patch(f"/api/v1/equipment/{machine['assetid']}", data={"notes": "theirs"},
+                               headers={"X-CSRF-Token": csrf})
+    assert other.ok, other.text()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("[data-test=conflict]")).to_contain_text("Someone else changed this asset")
+
+    # Plugins admin: every backend plugin with its state and version.
+    plugins = api_get(page, "/api/v1/health")["data"]["plugins"]
+    page.get_by_role("link", name="Plugins", exact=True).click()
+    table = page.locator("[data-test=plugins-table]")
+    expect(table.locator("tbody tr")).to_have_count(len(plugins))
+    for name, info in plugins.items():
+        row = table.locator(f"tr[data-plugin='{name}']")
+        expect(row).to_contain_text(info["state"])
+        expect(row).to_contain_text(info["version"])
+    assert not page.errors, page.errors
+
+
+def test_plugin_pages(page):
+    login(page)
+
+    # Floor map: one dot per placed machine of the chosen site, coloured by operational status.
+    site = api_get(page, "/api/v1/sites?sort=id")["data"][0]
+    machines = api_get(page, f"/api/v1/equipment?site_id={site['id']}&per_page=500")["data"]
+    placed = [m for m in machines if m["floor_x"] is not None and m["floor_y"] is not None]
+    page.get_by_role("link", name="Floor map").click()
+    expect(page.locator("[data-test=floormap] g[data-assetid]")).to_have_count(len(placed))
+
+    # Network: subnets with utilisation, a subnet's addresses and the next free one.
+    subnet = api_get(page, "/api/v1/network/subnets?sort=cidr&per_page=1")["data"][0]
+    free = api_get(page, f"/api/v1/network/subnets/{subnet['id']}/next-free")["data"]["address"]
+    page.get_by_role("link", name="Network").click()
+    page.get_by_role("link", name=subnet["cidr"]).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subnet["cidr"])
+    page.click("[data-test=next-free]")
+    expect(page.locator("[data-test=next-free-result]")).to_have_text(free)
+
+    # USB custody: a stick in store is checked out (after a field error) and back in.
+    stick = next(s for s in api_get(page, "/api/v1/usb?per_page=500")["data"]
+                 if s["custody_state"] == "in_store" and s["approved"])
+    page.get_by_role("link", name="USB custody").click()
+    page.get_by_role("button", name=stick["asset_tag"]).click()
+    custody = page.locator("[data-test=custody]")
+    custody.locator("input[name=checked_out_to]").fill("Test Operator")
+    custody.get_by_role("button", name="Check out").click()
+    expect(custody.locator(".field-error")).to_be_visible()
+    custody.locator("input[name=purpose]").fill("Browser test")
+    custody.get_by_role("button", name="Check out").click()
+    expect(custody.locator(".badge.checked_out").first).to_be_visible()
+    expect(custody.locator("tbody tr").first).to_contain_text("Test Operator")
+    custody.get_by_role("button", name="Check in").click()
+    expect(custody.locator(".alert.ok")).to_contain_text("Checked in")
+    expect(custody.locator("tbody tr").first).to_contain_text("returned")
+
+    # Notifications admin: create (a field error first), then acknowledge it.
+    page.get_by_role("link", name="Notifications").click()
+    page.get_by_role("button", name="New notification").click()
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("[data-field=title] .field-error")).to_be_visible()
+    page.locator("[data-field=title] input").fill("Browser test notice")
+    page.locator("[data-field=severity] select").select_option("warning")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("alert")).to_contain_text("created")
+    row = page.locator("tbody tr", has_text="Browser test notice")
+    row.get_by_role("button", name="Acknowledge").click()
+    expect(row).to_contain_text("acknowledged")
+    assert not page.errors, page.errors
+
+
+def test_create_asset_and_export_csv(page):
+    login(page)
+
+    # Create: the plugin's required field is reported by the API, then the asset is created.
+    page.goto("/assets/new?type=equipment")
+    page.locator("[data-field=asset_tag] input").fill("M-UI-0001")
+    page.locator("[data-field=name] input").fill("Browser test machine")
+    page.locator("[data-field=site_id] select").select_option(index=1)
+    page.get_by_role("button", name="Create asset").click()
+    expect(page.locator("[data-field=machine_number] .field-error")).to_be_visible()
+    page.locator("[data-field=machine_number] input").fill("UI-0001")
+    page.get_by_role("button", name="Create asset").click()
+    expect(page).to_have_url(re.compile(r"/assets/\d+\?saved=1"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("M-UI-0001")
+
+    # CSV export of the current filter (all pages of it).
+    computers = api_get(page, "/api/v1/assets?asset_type=computer&per_page=1")["meta"]["total"]
+    page.goto("/assets?asset_type=computer")
+    expect(page.locator("[data-test=asset-table] tbody tr").first).to_contain_text("Computer")
+    with page.expect_download() as info:
+        page.click("[data-test=export]")
+    lines = Path(info.value.path()).read_text().strip().splitlines()
+    assert lines[0].startswith("assetid,asset_tag,name,asset_type")
+    assert len(lines) == computers + 1
+    assert all(",computer," in line for line in lines[1:])
+    assert not page.errors, page.errors
