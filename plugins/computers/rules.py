@@ -8,11 +8,9 @@ database cannot enforce, because ``site_id`` lives on the assets table, not on `
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from shopdb.api import Conflict, ValidationFailed
+from shopdb.api import ValidationFailed
 from shopdb.core.models import Asset
-from shopdb.extensions import db
+from shopdb.core.services.assets import ensure_unique_in_site
 
 from .models import Computer
 
@@ -37,16 +35,5 @@ def check_controls(source: Asset, target: Asset, target_field: str = "target_ass
 
 
 def ensure_ip_unique_in_site(ip: str | None, site_id: int | None, exclude_assetid: int | None) -> None:
-    """No two computers of one site share a ``primary_ip`` (409, shaped like ``writes.ensure_unique``)."""
-    if ip is None or site_id is None:
-        return
-    stmt = (select(Computer.assetid).join(Asset, Asset.assetid == Computer.assetid)
-            .where(Computer.primary_ip == ip, Asset.site_id == site_id))
-    if exclude_assetid is not None:
-        stmt = stmt.where(Computer.assetid != exclude_assetid)
-    if db.session.execute(stmt.limit(1)).first() is not None:
-        raise Conflict(
-            f"primary_ip {ip!r} is already in use at this site.",
-            {"fields": {"primary_ip": ["Already in use."]}, "field": "primary_ip", "value": ip},
-            code="duplicate",
-        )
+    """No two computers of one site share an ``primary_ip`` (409)."""
+    ensure_unique_in_site(Computer, "primary_ip", ip, site_id, exclude_assetid)

@@ -8,11 +8,9 @@ database cannot enforce, because ``site_id`` lives on the assets table, not on `
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from shopdb.api import Conflict, ValidationFailed
+from shopdb.api import ValidationFailed
 from shopdb.core.models import Asset
-from shopdb.extensions import db
+from shopdb.core.services.assets import ensure_unique_in_site
 
 from .models import Printer
 
@@ -37,16 +35,5 @@ def check_prints_for(source: Asset, target: Asset, target_field: str = "target_a
 
 
 def ensure_ip_unique_in_site(ip: str | None, site_id: int | None, exclude_assetid: int | None) -> None:
-    """No two printers of one site share an ``ip_address`` (409, shaped like ``writes.ensure_unique``)."""
-    if ip is None or site_id is None:
-        return
-    stmt = (select(Printer.assetid).join(Asset, Asset.assetid == Printer.assetid)
-            .where(Printer.ip_address == ip, Asset.site_id == site_id))
-    if exclude_assetid is not None:
-        stmt = stmt.where(Printer.assetid != exclude_assetid)
-    if db.session.execute(stmt.limit(1)).first() is not None:
-        raise Conflict(
-            f"ip_address {ip!r} is already in use at this site.",
-            {"fields": {"ip_address": ["Already in use."]}, "field": "ip_address", "value": ip},
-            code="duplicate",
-        )
+    """No two printers of one site share an ``ip_address`` (409)."""
+    ensure_unique_in_site(Printer, "ip_address", ip, site_id, exclude_assetid)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ...api.errors import ValidationFailed
+from ...api.errors import Conflict, ValidationFailed
 from ...extensions import db
 from ...plugins import hooks
 from ..models import Asset, AssetType, Location, Site
@@ -43,6 +43,25 @@ def asset_type_by_name(name: str) -> AssetType:
     if found is None:
         raise ValidationFailed({"asset_type": [f"Unknown asset type {name!r}."]})
     return found
+
+
+def ensure_unique_in_site(model: type, field: str, value: Any, site_id: int | None,
+                          exclude_assetid: int | None = None) -> None:
+    """An extension field unique per site (an IP...): the site lives on ``assets``, so the database
+    cannot enforce it on the extension table; refuse a duplicate with 409 like ``ensure_unique``."""
+    if value is None or site_id is None:
+        return
+    column = getattr(model, field)
+    stmt = (select(model.assetid).join(Asset, Asset.assetid == model.assetid)
+            .where(column == value, Asset.site_id == site_id))
+    if exclude_assetid is not None:
+        stmt = stmt.where(model.assetid != exclude_assetid)
+    if db.session.execute(stmt.limit(1)).first() is not None:
+        raise Conflict(
+            f"{field} {value!r} is already in use at this site.",
+            {"fields": {field: ["Already in use."]}, "field": field, "value": value},
+            code="duplicate",
+        )
 
 
 def _validate_placement(fields: Mapping[str, Any], asset: Asset | None) -> None:
