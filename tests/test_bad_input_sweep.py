@@ -90,3 +90,10 @@ def test_list_queries_out_of_range_are_400(client, query):
         response = client.get(f"{url}?{query}")
         _check(response, (url, query))
         assert response.status_code == 400, (url, query, response.status_code)
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=a&limit=-5", "q=a&limit=0", "q=a&limit=101", "q=a&limit=x"])
+def test_search_refuses_a_missing_query_and_bad_limits(client, query):
+    response = client.get(f"/api/v1/search?{query}")
+    _check(response, query)
+    assert response.status_code == 400, (query, response.status_code)

@@ -1,7 +1,8 @@
 """Pytest fixtures for ShopDB and its plugins (loaded automatically through ``pytest11``).
 
 ``app`` / ``client`` give a fresh SQLite database with the core and every plugin on
-``SHOPDB_PLUGIN_PATH`` migrated; ``auth_headers`` carries an admin bearer token. Database-specific
+``SHOPDB_PLUGIN_PATH`` migrated; ``auth_headers`` carries an admin bearer token; ``site`` and
+``other_site`` are two plants; ``user_headers`` makes users of a role; ``count_rows`` reads a table. Database-specific
 tests take ``db_url``, parametrised over SQLite, MariaDB (``SHOPDB_TEST_MYSQL_URL``) and PostgreSQL
 (``SHOPDB_TEST_POSTGRES_URL``); the server ones skip with a reason when their URL is unset.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import MetaData, create_engine, inspect
+from sqlalchemy import MetaData, create_engine, func, inspect, select, text
 from sqlalchemy.pool import NullPool
 
 ADMIN_PASSWORD = "Test-admin-password-1"
@@ -129,6 +130,42 @@ def site(client, auth_headers) -> dict:
     response = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=auth_headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["data"]
+
+
+@pytest.fixture
+def other_site(client, auth_headers) -> dict:
+    """A second plant, ``P2``, for per-site rules."""
+    response = client.post("/api/v1/sites", json={"code": "P2", "name": "Plant 2"}, headers=auth_headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["data"]
+
+
+@pytest.fixture
+def user_headers(client, auth_headers) -> Callable[..., dict]:
+    """``user_headers(role, site_ids=(), name=None)``: bearer headers of a new user with that role."""
+
+    def make(role: str, site_ids: tuple[int, ...] = (), name: str | None = None) -> dict:
+        name = name or f"{role}{len(site_ids)}user"
+        password = "A-long-password-1"
+        response = client.post("/api/v1/users", json={"username": name, "password": password, "role": role,
+                                                       "site_ids": list(site_ids)}, headers=auth_headers)
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {token_for(client, name, password)}"}
+
+    return make
+
+
+@pytest.fixture
+def count_rows(app) -> Callable[[str], int]:
+    """Rows in a table, read straight from the database (what the API says is not evidence)."""
+
+    def count(table: str) -> int:
+        from .extensions import db
+
+        with app.app_context():
+            return db.session.execute(select(func.count()).select_from(text(table))).scalar_one()
+
+    return count
 
 
 def _server_url(name: str) -> str:

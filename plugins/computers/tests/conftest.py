@@ -52,11 +52,6 @@ def make_machine(client, auth_headers, site) -> Callable[..., dict]:
     return make
 
 
-@pytest.fixture
-def other_site(client, auth_headers) -> dict:
-    response = client.post("/api/v1/sites", json={"code": "P2", "name": "Plant 2"}, headers=auth_headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["data"]
 
 
 @pytest.fixture

@@ -49,7 +49,6 @@ def list_command(as_json: bool) -> None:
     """Every discovered plugin with its state, version and pending migrations."""
     db.session.execute(text("SELECT 1"))  # an unreachable database is an error, not "available"
     manager = get_manager()
-    manager.refresh_states()
     statuses = {name: manager.status(name) for name in sorted(manager.records)}
     if as_json:
         click.echo(json.dumps(statuses, indent=2))

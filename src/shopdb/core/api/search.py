@@ -33,9 +33,11 @@ def search():
     if len(q) > 200:
         raise BadRequest("'q' is limited to 200 characters.")
     try:
-        limit = min(int(request.args.get("limit", 50)), MAX_HITS)
+        limit = int(request.args.get("limit", 50))
     except ValueError:
         raise BadRequest("'limit' must be a whole number.") from None
+    if not 1 <= limit <= MAX_HITS:
+        raise BadRequest(f"'limit' must be between 1 and {MAX_HITS}.")
     pattern = like_pattern(q)
     matched: dict[int, str] = {}
     core_hits = db.session.execute(
