@@ -88,8 +88,8 @@ def _actor() -> tuple[int | None, str]:
 def _change_state(asset: Asset, device: UsbDevice, expected_version: int | None,
                   asset_fields: dict[str, Any] | None = None, **device_fields: Any) -> None:
     """An audited, versioned change of the stick (``custody_state``, ...) and maybe its asset."""
-    asset_service.update_asset(asset, asset_fields or {}, extension=device,
-                               extension_fields=device_fields, expected_version=expected_version)
+    asset_service.update_asset(asset, asset_fields or {}, extension_fields=device_fields,
+                               expected_version=expected_version)
 
 
 def _event(name: str, asset: Asset, checkout: UsbCheckout | None, **extra: Any) -> None:

@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import api as auth_api
     from .auth import current as auth_current
     from .core import api as core_api
+    from .core.services import asset_kinds
     from .extensions import Api, db
     from .plugins import hooks
     from .plugins.manager import PluginManager
@@ -49,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     auth_current.init_app(app)
     hooks.init_app(app)
+    asset_kinds.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     core_api.register(api)
     api.register_blueprint(auth_api.blp)

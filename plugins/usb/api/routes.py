@@ -43,7 +43,7 @@ class UsbResource(ExtensionResource):
 
 def _validate(data: dict, asset: Asset | None, device: UsbDevice | None) -> None:
     """Asset status ``lost`` follows the custody state (the same rule guards /api/v1/assets)."""
-    custody.check_status_follows_custody(data, {}, device)
+    custody.check_status_follows_custody(data, data, device)  # flat: the custody state may be in it
 
 
 def _hex_filter(stmt: Select, name: str, column) -> Select:

@@ -69,6 +69,19 @@ class TooManyRequests(ApiError):
     status, code = 429, "too_many_requests"
 
 
+class RuleFailed(ApiError):
+    """A plugin's validation rule crashed: the write is refused, since nothing vouched for it."""
+
+    status, code = 500, "rule_failed"
+
+    def __init__(self, plugin: str, event: str, error: BaseException):
+        super().__init__(
+            f"Plugin {plugin!r} could not check this change ({event}: {type(error).__name__}); "
+            "nothing was written. The server log has the details.",
+            {"plugin": plugin, "event": event},
+        )
+
+
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 503: "database_unavailable", 409: "conflict", 412: "precondition_failed",

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
+from ..core.services.asset_kinds import AssetKind
 from .manifest import Manifest
 
 
@@ -48,6 +49,15 @@ class BasePlugin:
     def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
         """``{event name: handler}`` to subscribe to, e.g. ``{"asset_updated": self.on_change}``."""
         return {}
+
+    def get_asset_kinds(self) -> list[AssetKind]:
+        """The asset types this plugin serves, with their extension model, schema and rules.
+
+        The default collects every ``ExtensionResource`` registered on the plugin's blueprint; the
+        service layer runs their rules on every write of those types, whatever the path.
+        """
+        blueprint = self.get_blueprint()
+        return [resource.kind(self.name) for resource in getattr(blueprint, "shopdb_resources", [])]
 
     def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
         """Assets whose plugin fields match ``q``: ``[(assetid, matched field), ...]``."""

@@ -9,7 +9,9 @@
     DELETE /<assetid>   delete both
 
 Plugins add their rules through callbacks instead of re-writing the routes:
-``validate(data, asset, extension)`` normalises/refuses input (raise the framework's errors),
+``validate(data, asset, extension)`` normalises/refuses input (raise the framework's errors); it is
+the asset kind's rule, run by the service layer on *every* write of this type (the core's
+``/api/v1/assets``, import and uninstall too), not only on these routes;
 ``after_write(asset, extension, changes)`` queues plugin events, ``list_filter(stmt)`` handles
 extra query parameters, ``detail_extra(asset, extension)`` adds fields to the single-object view.
 """
@@ -33,6 +35,7 @@ from ..api.pagination import apply_list_args, paginate
 from ..auth import require_role, require_site_access
 from ..core.models import Asset, AssetType
 from ..core.services import assets as asset_service
+from ..core.services.asset_kinds import AssetKind
 from ..core.services import writes
 from ..extensions import db
 
@@ -61,10 +64,15 @@ class ExtensionResource:
     prefix: str = ""  # e.g. "/devices" when a plugin serves several resources
 
     # -- helpers a plugin may reuse -------------------------------------------------------------
+    def kind(self, plugin: str | None = None) -> AssetKind:
+        """What the service layer needs to write this type on any path (see ``asset_kinds``)."""
+        return AssetKind(type_name=self.type_name, extension_model=self.model, schema=self.schema,
+                         rules=(self.validate,) if self.validate is not None else (), plugin=plugin)
+
     def extension_fields(self) -> dict[str, InstrumentedAttribute]:
         return {
             attr.key: getattr(self.model, attr.key)
-            for attr in db.inspect(self.model).column_attrs if attr.key != "assetid"
+            for attr in db.inspect(self.model).column_attrs if attr.key not in ("assetid", "site_id")
         }
 
     def list_spec(self) -> ListSpec:
@@ -96,6 +104,8 @@ class ExtensionResource:
         resource = self
         schema = self.schema
         self._dumper = schema()
+        # The plugin manager registers these kinds with the app when the plugin is enabled.
+        blp.shopdb_resources = [*getattr(blp, "shopdb_resources", []), self]
 
         @blp.route(self.prefix or "", endpoint=f"{self.type_name}_collection")
         class Collection(MethodView):
@@ -113,13 +123,10 @@ class ExtensionResource:
             def post(self, body):
                 body.pop("version", None)
                 require_site_access(body["site_id"])
-                if resource.validate is not None:
-                    resource.validate(body, None, None)
                 core_fields, ext_fields, _ = asset_service.split_fields(body)
                 with writes.transaction():
                     asset, extension = asset_service.create_asset(
-                        core_fields, type_name=resource.type_name,
-                        extension_model=resource.model, extension_fields=ext_fields,
+                        core_fields, type_name=resource.type_name, extension_fields=ext_fields,
                     )
                     if resource.after_write is not None:
                         resource.after_write(asset, extension, {"created": True})
@@ -141,13 +148,10 @@ class ExtensionResource:
                 require_site_access(asset.site_id)
                 if "site_id" in body:
                     require_site_access(body["site_id"])
-                if resource.validate is not None:
-                    resource.validate(body, asset, extension)
                 core_fields, ext_fields, _ = asset_service.split_fields(body)
                 with writes.transaction():
                     changes = asset_service.update_asset(
-                        asset, core_fields, extension=extension, extension_fields=ext_fields,
-                        expected_version=version,
+                        asset, core_fields, extension_fields=ext_fields, expected_version=version,
                     )
                     if changes and resource.after_write is not None:
                         resource.after_write(asset, extension, changes)
@@ -156,11 +160,10 @@ class ExtensionResource:
             @require_role("editor")
             @blp.response(204)
             def delete(self, assetid):
-                asset, extension = resource.load(assetid)
+                asset, _ = resource.load(assetid)
                 require_site_access(asset.site_id)
                 with writes.transaction():
-                    asset_service.delete_asset(asset, extension=extension,
-                                               expected_version=expected_version({}, asset))
+                    asset_service.delete_asset(asset, expected_version=expected_version({}, asset))
                 return responses.no_content()
 
     def detail(self, asset: Asset, extension: Any) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Core events (``asset_created``, ``asset_updated``, ``asset_deleted``, ``relationship_created``)
 and plugin events (``equipment.status_changed``, ...) are delivered after the writing transaction
 commits. A handler that raises is logged with its plugin's name and does not stop the others or
-undo the write. See docs/PLUGIN-HOOKS.md for every event and its arguments.
+undo the write. Validation events (``asset_validate``, ``relationship_validate``) run *before* the
+write, and fail closed: a validator that crashes refuses the write. See docs/PLUGIN-HOOKS.md for
+every event and its arguments.
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ class EventBus:
     def check(self, event: str, **payload: Any) -> None:
         """Call every handler of a *validation* event before a write; an ``ApiError`` refuses it.
 
-        Any other exception is a plugin bug: it is logged and the write goes on.
+        Any other exception is a plugin bug, and a rule that cannot run cannot vouch for the write:
+        it is logged and the write is refused (``RuleFailed``, 500) — rules fail closed.
         """
-        from ..api.errors import ApiError
+        from ..api.errors import ApiError, RuleFailed
 
         for sub in list(self.subscriptions.get(event, [])):
             try:
@@ -54,6 +57,7 @@ class EventBus:
                 log.exception("plugin %s: validator for %s failed", sub.plugin, event)
                 self.errors.append((sub.plugin, event, f"{type(exc).__name__}: {exc}"))
                 del self.errors[:-50]
+                raise RuleFailed(sub.plugin, event, exc) from exc
 
     def emit(self, event: str, **payload: Any) -> list[Any]:
         """Call every handler of ``event``; returns their non-None results in subscription order."""

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
 from ..core.models import Asset, AssetType, AuditLog, PluginState, utcnow
+from ..core.services import asset_kinds
 from ..core.services.audit import current_actor as audit_actor
 from ..extensions import db
 from . import hooks
@@ -174,6 +175,8 @@ class PluginManager:
                     app.extensions["shopdb.api"].register_blueprint(blueprint)
                 else:
                     app.register_blueprint(blueprint)
+            for kind in plugin.get_asset_kinds():  # its rules now hold on every write path
+                asset_kinds.register(app, kind)
         except Exception as exc:
             self._fail(record, f"start-up failed: {type(exc).__name__}: {exc}", traceback.format_exc())
             return

@@ -15,7 +15,7 @@ from ...api.errors import Conflict, ValidationFailed
 from ...extensions import db
 from ...plugins import hooks
 from ..models import Asset, AssetType, Location, Site
-from . import audit, writes
+from . import asset_kinds, audit, writes
 
 ASSET_FIELDS = frozenset(
     {"asset_tag", "name", "status", "site_id", "location_id", "manufacturer", "model",
@@ -89,37 +89,79 @@ def _event_payload(asset: Asset, extension: Any | None) -> dict[str, Any]:
     return data
 
 
+def _kind_for(type_name: str) -> asset_kinds.AssetKind | None:
+    return asset_kinds.get(type_name)
+
+
+def _run_rules(kind: asset_kinds.AssetKind | None, fields: dict[str, Any], extension_fields: dict[str, Any],
+               asset: Asset | None, extension: Any | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The plugin's own rules on the flat fields; they may normalise them. Returns the split again."""
+    if kind is None or not kind.rules:
+        return fields, extension_fields
+    flat = {**fields, **extension_fields}
+    for rule in kind.rules:
+        rule(flat, asset, extension)
+    return ({k: v for k, v in flat.items() if k in ASSET_FIELDS},
+            {k: v for k, v in flat.items() if k not in ASSET_FIELDS and k != "version"})
+
+
+def load_extension(asset: Asset) -> Any | None:
+    """The plugin row that extends ``asset`` (None for a core type or a plugin that is not enabled)."""
+    kind = _kind_for(asset.asset_type.name)
+    if kind is None or kind.extension_model is None:
+        return None
+    return db.session.get(kind.extension_model, asset.assetid)
+
+
 def create_asset(
-    fields: Mapping[str, Any], *, type_name: str,
-    extension_model: type | None = None, extension_fields: Mapping[str, Any] | None = None,
+    fields: Mapping[str, Any], /, *, type_name: str, extension_fields: Mapping[str, Any] | None = None,
 ) -> tuple[Asset, Any | None]:
-    """Create an asset (and its extension row). Call inside ``writes.transaction()``."""
-    _validate_placement(fields, None)
+    """Create an asset (and its plugin's extension row). Call inside ``writes.transaction()``.
+
+    The plugin that serves ``type_name`` must be enabled: its rules run here, whoever calls.
+    """
     asset_type = asset_type_by_name(type_name)
+    kind = _kind_for(type_name)
+    if asset_type.plugin and kind is None:
+        raise ValidationFailed({"asset_type": [
+            f"{type_name!r} assets belong to plugin {asset_type.plugin!r}, which is not enabled."]})
+    fields, ext = _run_rules(kind, dict(fields), dict(extension_fields or {}), None, None)
+    if ext and (kind is None or kind.extension_model is None):
+        raise ValidationFailed({name: ["Unknown field."] for name in ext})
+    _validate_placement(fields, None)
     hooks.check("asset_validate", action="create", asset=None, asset_type=type_name, fields=dict(fields),
-                extension_fields=dict(extension_fields or {}))
+                extension_fields=dict(ext))
     asset = writes.create(Asset, asset_type_id=asset_type.id, **fields)
     extension = None
-    if extension_model is not None:
-        extension = writes.create(extension_model, assetid=asset.assetid, **(extension_fields or {}))
+    if kind is not None and kind.extension_model is not None:
+        extension = writes.create(kind.extension_model, assetid=asset.assetid, **ext)
     writes.emit_after_commit("asset_created", assetid=asset.assetid, asset_type=type_name,
                              site_id=asset.site_id, data=_event_payload(asset, extension))
     return asset, extension
 
 
 def update_asset(
-    asset: Asset, fields: Mapping[str, Any], *, extension: Any | None = None,
-    extension_fields: Mapping[str, Any] | None = None, expected_version: int | None = None,
+    asset: Asset, fields: Mapping[str, Any], /, *, extension_fields: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    """Update either part; the asset's ``version`` goes up once per effective change."""
+    """Update either part, whoever calls (a plugin endpoint, ``/api/v1/assets``, import...).
+
+    The plugin's rules see every change, a move to another site included. The asset's ``version``
+    goes up once per effective change.
+    """
     writes.check_version(asset, expected_version)
+    kind = _kind_for(asset.asset_type.name)
+    extension = load_extension(asset)
+    fields, ext = _run_rules(kind, dict(fields), dict(extension_fields or {}), asset, extension)
+    if ext and extension is None:
+        raise ValidationFailed({name: ["Unknown field."] for name in ext})
     _validate_placement(fields, asset)
     hooks.check("asset_validate", action="update", asset=asset, asset_type=asset.asset_type.name,
-                fields=dict(fields), extension_fields=dict(extension_fields or {}))
+                fields=dict(fields), extension_fields=dict(ext))
     before = _event_payload(asset, extension)
     changes = writes.update(asset, fields)
-    if extension is not None and extension_fields:
-        extension_changes = writes.update(extension, extension_fields)
+    if extension is not None and ext:
+        extension_changes = writes.update(extension, ext)
         if extension_changes and not changes:
             writes.touch(asset)  # the object as a whole changed: bump its version
         changes.update(extension_changes)
@@ -132,10 +174,12 @@ def update_asset(
     return changes
 
 
-def delete_asset(asset: Asset, *, extension: Any | None = None, expected_version: int | None = None) -> None:
+def delete_asset(asset: Asset, /, *, expected_version: int | None = None) -> None:
+    """Delete the asset and its extension row; ``asset_deleted`` carries what it was."""
     writes.check_version(asset, expected_version)
     hooks.check("asset_validate", action="delete", asset=asset, asset_type=asset.asset_type.name,
                 fields={}, extension_fields={})
+    extension = load_extension(asset)
     payload = _event_payload(asset, extension)
     if extension is not None:
         writes.delete(extension)

@@ -21,12 +21,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from flask import g, has_request_context
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ...api.errors import Conflict, NotFound, ValidationFailed
+from ...api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ...extensions import db
+from ..models import Asset
 from ..models.base import utcnow
 from . import audit
 
@@ -103,18 +106,23 @@ def check_version(obj: Any, expected_version: int | None) -> None:
         )
 
 
-def create(model: type[M], **values: Any) -> M:
-    """Add a row, flush it (so it has its id) and audit it."""
+def create(model: type[M], /, **values: Any) -> M:
+    """Add a row, flush it (so it has its id) and audit it.
+
+    ``model`` is positional-only: a column may be called ``model`` (an asset's) and still be passed.
+    """
     obj = model(**values)
+    guard_sites(obj)
     db.session.add(obj)
     _flush()
     audit.record("create", obj, None, audit.snapshot(obj))
     return obj
 
 
-def update(obj: M, values: Mapping[str, Any], expected_version: int | None = None) -> dict[str, Any]:
+def update(obj: M, values: Mapping[str, Any], /, *, expected_version: int | None = None) -> dict[str, Any]:
     """Apply ``values``; audit and return ``{field: (old, new)}`` for what actually changed."""
     check_version(obj, expected_version)
+    guard_sites(obj)  # the sites it is in now...
     before = audit.snapshot(obj)
     changes = {}
     for key, value in values.items():
@@ -123,6 +131,7 @@ def update(obj: M, values: Mapping[str, Any], expected_version: int | None = Non
             setattr(obj, key, value)
             changes[key] = (old, value)
     if changes:
+        guard_sites(obj)  # ...and the sites it moves to or links to
         _flush()
         audit.record("update", obj, before, audit.snapshot(obj))
     return changes
@@ -135,8 +144,9 @@ def touch(obj: Any) -> None:
         _flush()
 
 
-def delete(obj: Any, expected_version: int | None = None) -> None:
+def delete(obj: Any, /, *, expected_version: int | None = None) -> None:
     check_version(obj, expected_version)
+    guard_sites(obj)
     audit.record("delete", obj, audit.snapshot(obj), None)
     db.session.delete(obj)
     _flush()
@@ -145,6 +155,45 @@ def delete(obj: Any, expected_version: int | None = None) -> None:
 def _flush() -> None:
     # Flush inside transaction() so violations surface as Conflict there, with everything rolled back.
     db.session.flush()
+
+
+def guard_sites(obj: Any) -> None:
+    """A site-limited user writes a row only when every site it touches is one of theirs.
+
+    The sites a row touches are read from its foreign keys: a column referencing ``sites.id`` is a
+    site; one referencing ``assets.assetid`` (an extension row, a relationship's ends, an interface's
+    connected machine, an IP's holder, a stick's machine...) is that asset's site. So a link between
+    two assets needs write access to the sites of both ends, whatever table holds the link.
+    """
+    user = _acting_user()
+    if user is None or not user.sites:
+        return
+    for site_id in _sites_touched(obj):
+        if not user.can_write_site(site_id):
+            raise Forbidden(f"You may not change objects of site {site_id}.",
+                            {"site_id": site_id, "table": getattr(obj, "__tablename__", None)})
+
+
+def _acting_user() -> Any:
+    return g.get("current_user") if has_request_context() else None
+
+
+def _sites_touched(obj: Any) -> set[int]:
+    sites: set[int] = set()
+    for column in sa_inspect(obj).mapper.columns:
+        value = getattr(obj, column.key, None)
+        if value is None:
+            continue
+        for fk in column.foreign_keys:
+            target = fk.column
+            if target.table.name == "sites" and target.name == "id":
+                sites.add(value)
+            elif target.table.name == "assets" and target.name == "assetid":
+                site_id = db.session.execute(
+                    select(Asset.site_id).where(Asset.assetid == value)).scalar_one_or_none()
+                if site_id is not None:
+                    sites.add(site_id)
+    return sites
 
 
 def get_or_404(model: type[M], ident: Any, what: str | None = None) -> M:
