@@ -40,7 +40,10 @@ run: install ui
 	$(BIN)/shopdb plugin upgrade-all
 	$(BIN)/shopdb demo --if-empty --assets $(DEMO_ASSETS)
 	@echo "ShopDB on http://$(SHOPDB_HOST):$(SHOPDB_PORT)/  (health: /api/v1/health, API docs: /api/v1/docs)"
-	exec $(BIN)/gunicorn --workers $(SHOPDB_WORKERS) --bind $(SHOPDB_HOST):$(SHOPDB_PORT) \
+	@# The outbox worker (webhook/e-mail deliveries) runs beside gunicorn and stops when it stops.
+	$(BIN)/shopdb worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(BIN)/gunicorn --workers $(SHOPDB_WORKERS) --bind $(SHOPDB_HOST):$(SHOPDB_PORT) \
 		--access-logfile - 'shopdb:create_app()'
 
 test: install ui

@@ -17,15 +17,17 @@ NOW = "2025-01-01 00:00:00"
 
 
 def _seed(conn) -> None:
-    conn.execute(text(f"INSERT INTO sites (code, name, timezone, version, created_at, updated_at) "
-                      f"VALUES ('S', 's', 'UTC', 1, '{NOW}', '{NOW}')"))
+    # Raw SQL bypasses the models, so it writes the normalised keys itself (docs/adr/0008).
+    conn.execute(text(f"INSERT INTO sites (code, code_key, name, timezone, version, created_at, updated_at) "
+                      f"VALUES ('S', 's', 's', 'UTC', 1, '{NOW}', '{NOW}')"))
     conn.execute(text(f"INSERT INTO asset_types (name, label, created_at, updated_at) "
                       f"VALUES ('t', 'T', '{NOW}', '{NOW}')"))
 
 
 def _asset(conn, tag: str, status: str = "active", site: int = 1) -> None:
-    conn.execute(text("INSERT INTO assets (asset_tag, name, asset_type_id, status, site_id, version, created_at, "
-                      f"updated_at) VALUES ('{tag}', 'n', 1, '{status}', {site}, 1, '{NOW}', '{NOW}')"))
+    conn.execute(text("INSERT INTO assets (asset_tag, asset_tag_key, name, asset_type_id, status, site_id, version, "
+                      f"created_at, updated_at) VALUES ('{tag}', '{tag.casefold()}', 'n', 1, '{status}', {site}, 1, "
+                      f"'{NOW}', '{NOW}')"))
 
 
 @pytest.fixture

@@ -190,7 +190,6 @@ def test_the_service_layer_itself_refuses_a_link_into_another_site(app, two_plan
 
     with app.test_request_context():
         g.current_user = db.session.execute(db.select(User).where(User.username == "p1editor")).scalar_one()
-        with pytest.raises(Forbidden):
-            with writes.transaction():
-                writes.create(AssetRelationship, kind="feeds", source_assetid=two_plants["p1"]["pc"]["assetid"],
-                              target_assetid=two_plants["p2"]["pc"]["assetid"])
+        with pytest.raises(Forbidden), writes.transaction():
+            writes.create(AssetRelationship, kind="feeds", source_assetid=two_plants["p1"]["pc"]["assetid"],
+                          target_assetid=two_plants["p2"]["pc"]["assetid"])

@@ -16,6 +16,23 @@ CREATE TABLE asset_types (
 
 CREATE INDEX ix_asset_types_plugin ON asset_types (plugin);
 
+CREATE TABLE outbox (
+	id BIGINT NOT NULL AUTO_INCREMENT, 
+	channel VARCHAR(64) NOT NULL, 
+	payload JSON NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	attempts INTEGER NOT NULL, 
+	next_attempt_at DATETIME, 
+	last_error TEXT, 
+	delivered_at DATETIME, 
+	dead_at DATETIME, 
+	CONSTRAINT pk_outbox PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_outbox_delivered_at ON outbox (delivered_at);
+
+CREATE INDEX ix_outbox_next_attempt_at ON outbox (next_attempt_at);
+
 CREATE TABLE plugin_states (
 	name VARCHAR(64) NOT NULL, 
 	state VARCHAR(16) NOT NULL, 
@@ -30,6 +47,7 @@ CREATE TABLE plugin_states (
 CREATE TABLE sites (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
 	code VARCHAR(16) NOT NULL, 
+	code_key VARCHAR(48) NOT NULL, 
 	name VARCHAR(120) NOT NULL, 
 	timezone VARCHAR(64) NOT NULL, 
 	created_at DATETIME NOT NULL, 
@@ -41,9 +59,12 @@ CREATE TABLE sites (
 
 CREATE INDEX ix_sites_name ON sites (name);
 
+CREATE UNIQUE INDEX uq_sites_code_key ON sites (code_key);
+
 CREATE TABLE users (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
 	username VARCHAR(64) NOT NULL, 
+	username_key VARCHAR(192) NOT NULL, 
 	password_hash VARCHAR(255) NOT NULL, 
 	`role` VARCHAR(16) NOT NULL, 
 	is_active BOOL NOT NULL, 
@@ -54,6 +75,8 @@ CREATE TABLE users (
 	CONSTRAINT ck_users_role CHECK (role IN ('viewer', 'editor', 'admin')), 
 	CONSTRAINT uq_users_username UNIQUE (username)
 );
+
+CREATE UNIQUE INDEX uq_users_username_key ON users (username_key);
 
 CREATE TABLE api_tokens (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
@@ -152,6 +175,7 @@ CREATE TABLE user_sites (
 CREATE TABLE assets (
 	assetid INTEGER NOT NULL AUTO_INCREMENT, 
 	asset_tag VARCHAR(64) NOT NULL, 
+	asset_tag_key VARCHAR(192) NOT NULL, 
 	name VARCHAR(200) NOT NULL, 
 	asset_type_id INTEGER NOT NULL, 
 	status VARCHAR(16) NOT NULL, 
@@ -188,6 +212,10 @@ CREATE INDEX ix_assets_site_id_status ON assets (site_id, status);
 
 CREATE INDEX ix_assets_status ON assets (status);
 
+CREATE UNIQUE INDEX uq_assets_assetid_site_id ON assets (assetid, site_id);
+
+CREATE UNIQUE INDEX uq_assets_site_id_asset_tag_key ON assets (site_id, asset_tag_key);
+
 CREATE TABLE asset_relationships (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
 	kind VARCHAR(32) NOT NULL, 
@@ -210,6 +238,7 @@ CREATE INDEX ix_asset_relationships_target_assetid ON asset_relationships (targe
 
 CREATE TABLE computers (
 	assetid INTEGER NOT NULL, 
+	site_id INTEGER NOT NULL, 
 	hostname VARCHAR(253) NOT NULL, 
 	os_name VARCHAR(64), 
 	os_version VARCHAR(64), 
@@ -222,9 +251,13 @@ CREATE TABLE computers (
 	CONSTRAINT pk_computers PRIMARY KEY (assetid), 
 	CONSTRAINT uq_computers_hostname UNIQUE (hostname), 
 	CONSTRAINT uq_computers_mac_address UNIQUE (mac_address), 
+	CONSTRAINT uq_computers_site_id_primary_ip UNIQUE (site_id, primary_ip), 
 	CONSTRAINT ck_computers_pc_type CHECK (pc_type IN ('shopfloor', 'cmm', 'engineering', 'office', 'server')), 
+	CONSTRAINT fk_computers_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_computers_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
+
+CREATE INDEX ix_computers_assetid_site_id ON computers (assetid, site_id);
 
 CREATE INDEX ix_computers_last_seen_at ON computers (last_seen_at);
 
@@ -236,7 +269,9 @@ CREATE INDEX ix_computers_primary_ip ON computers (primary_ip);
 
 CREATE TABLE equipment (
 	assetid INTEGER NOT NULL, 
+	site_id INTEGER NOT NULL, 
 	machine_number VARCHAR(32) NOT NULL, 
+	machine_number_key VARCHAR(96) NOT NULL, 
 	equipment_type VARCHAR(16) NOT NULL, 
 	controller_type VARCHAR(64), 
 	controller_version VARCHAR(64), 
@@ -249,8 +284,12 @@ CREATE TABLE equipment (
 	CONSTRAINT ck_equipment_operational_status CHECK (operational_status IN ('running', 'idle', 'down', 'maintenance')), 
 	CONSTRAINT ck_equipment_floor_x CHECK (floor_x IS NULL OR floor_x >= 0), 
 	CONSTRAINT ck_equipment_floor_y CHECK (floor_y IS NULL OR floor_y >= 0), 
+	CONSTRAINT uq_equipment_site_id_machine_number_key UNIQUE (site_id, machine_number_key), 
+	CONSTRAINT fk_equipment_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_equipment_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
+
+CREATE INDEX ix_equipment_assetid_site_id ON equipment (assetid, site_id);
 
 CREATE INDEX ix_equipment_cell ON equipment (cell);
 
@@ -266,6 +305,7 @@ CREATE TABLE interfaces (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
 	device_assetid INTEGER NOT NULL, 
 	name VARCHAR(64) NOT NULL, 
+	name_key VARCHAR(192) NOT NULL, 
 	connected_assetid INTEGER, 
 	description VARCHAR(500), 
 	vlan INTEGER, 
@@ -274,7 +314,7 @@ CREATE TABLE interfaces (
 	updated_at DATETIME NOT NULL, 
 	version INTEGER NOT NULL, 
 	CONSTRAINT pk_interfaces PRIMARY KEY (id), 
-	CONSTRAINT uq_interfaces_device_assetid_name UNIQUE (device_assetid, name), 
+	CONSTRAINT uq_interfaces_device_assetid_name_key UNIQUE (device_assetid, name_key), 
 	CONSTRAINT ck_interfaces_vlan CHECK (vlan IS NULL OR (vlan >= 1 AND vlan <= 4094)), 
 	CONSTRAINT ck_interfaces_speed_mbps CHECK (speed_mbps IS NULL OR speed_mbps > 0), 
 	CONSTRAINT fk_interfaces_device_assetid_assets FOREIGN KEY(device_assetid) REFERENCES assets (assetid) ON DELETE CASCADE, 
@@ -336,13 +376,18 @@ CREATE INDEX ix_maintenance_records_performed_on ON maintenance_records (perform
 
 CREATE TABLE network_devices (
 	assetid INTEGER NOT NULL, 
+	site_id INTEGER NOT NULL, 
 	`role` VARCHAR(16) NOT NULL, 
 	mgmt_ip VARCHAR(45), 
 	firmware VARCHAR(120), 
 	CONSTRAINT pk_network_devices PRIMARY KEY (assetid), 
 	CONSTRAINT ck_network_devices_role CHECK (role IN ('switch', 'router', 'ap', 'firewall')), 
+	CONSTRAINT uq_network_devices_site_id_mgmt_ip UNIQUE (site_id, mgmt_ip), 
+	CONSTRAINT fk_network_devices_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_network_devices_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
+
+CREATE INDEX ix_network_devices_assetid_site_id ON network_devices (assetid, site_id);
 
 CREATE INDEX ix_network_devices_mgmt_ip ON network_devices (mgmt_ip);
 
@@ -381,6 +426,7 @@ CREATE INDEX ix_notifications_starts_at_ends_at ON notifications (starts_at, end
 
 CREATE TABLE printers (
 	assetid INTEGER NOT NULL, 
+	site_id INTEGER NOT NULL, 
 	hostname VARCHAR(253), 
 	ip_address VARCHAR(45), 
 	queue_name VARCHAR(120), 
@@ -390,9 +436,13 @@ CREATE TABLE printers (
 	duplex BOOL NOT NULL, 
 	CONSTRAINT pk_printers PRIMARY KEY (assetid), 
 	CONSTRAINT uq_printers_hostname UNIQUE (hostname), 
+	CONSTRAINT uq_printers_site_id_ip_address UNIQUE (site_id, ip_address), 
 	CONSTRAINT ck_printers_printer_type CHECK (printer_type IN ('laser', 'inkjet', 'label', 'thermal', 'dot_matrix', 'plotter', 'multifunction')), 
+	CONSTRAINT fk_printers_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_printers_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
+
+CREATE INDEX ix_printers_assetid_site_id ON printers (assetid, site_id);
 
 CREATE INDEX ix_printers_ip_address ON printers (ip_address);
 
@@ -442,6 +492,7 @@ CREATE TABLE usb_devices (
 	serial VARCHAR(128), 
 	vendor_id VARCHAR(4), 
 	product_id VARCHAR(4), 
+	serial_key VARCHAR(410), 
 	capacity_mb INTEGER, 
 	label VARCHAR(120), 
 	approved BOOL NOT NULL, 
@@ -450,6 +501,7 @@ CREATE TABLE usb_devices (
 	CONSTRAINT pk_usb_devices PRIMARY KEY (assetid), 
 	CONSTRAINT ck_usb_devices_custody_state CHECK (custody_state IN ('in_store', 'checked_out', 'lost')), 
 	CONSTRAINT ck_usb_devices_capacity_mb CHECK (capacity_mb IS NULL OR capacity_mb >= 0), 
+	CONSTRAINT uq_usb_devices_serial_key UNIQUE (serial_key), 
 	CONSTRAINT fk_usb_devices_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
 

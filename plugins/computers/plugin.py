@@ -3,12 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func
 
-from shopdb.api import LIKE_ESCAPE, like_pattern
+from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
 from shopdb.core.models import Asset
 from shopdb.core.services.assets import ensure_asset_type
-from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .addresses import ip_or_none, mac_or_none
@@ -38,30 +37,18 @@ class ComputersPlugin(BasePlugin):
         if kind == CONTROLS:
             check_controls(source, target)
 
-    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
+    def search_assets(self, q: str) -> Select:
         """PCs by hostname, MAC or IP. A whole MAC/IP in any spelling matches its stored normal form."""
         text = q.strip().lower()
         mac, ip = mac_or_none(q), ip_or_none(q)
         pattern = like_pattern(text)  # '_' and '%' in q match themselves, not any character
-        conditions = [func.lower(Computer.hostname).like(pattern, escape=LIKE_ESCAPE)]
-        conditions.append(Computer.mac_address == mac if mac
-                          else func.lower(Computer.mac_address).like(pattern, escape=LIKE_ESCAPE))
-        # Stored compressed, so IPv6 hex is already lower-case like the pattern.
-        conditions.append(Computer.primary_ip == ip if ip else Computer.primary_ip.like(pattern, escape=LIKE_ESCAPE))
-        rows = db.session.execute(
-            select(Computer.assetid, Computer.hostname, Computer.mac_address)
-            .where(or_(*conditions)).order_by(Computer.hostname).limit(limit)
-        ).all()
-        hits = []
-        for assetid, hostname, mac_address in rows:
-            if text in (hostname or ""):
-                field = "hostname"
-            elif (mac and mac_address == mac) or (not mac and text in (mac_address or "").lower()):
-                field = "mac_address"
-            else:
-                field = "primary_ip"
-            hits.append((assetid, field))
-        return hits
+        return search_matches(Computer.assetid, {
+            "hostname": func.lower(Computer.hostname).like(pattern, escape=LIKE_ESCAPE),
+            "mac_address": Computer.mac_address == mac if mac
+            else func.lower(Computer.mac_address).like(pattern, escape=LIKE_ESCAPE),
+            # Stored compressed, so IPv6 hex is already lower-case like the pattern.
+            "primary_ip": Computer.primary_ip == ip if ip else Computer.primary_ip.like(pattern, escape=LIKE_ESCAPE),
+        })
 
     def generate_demo(self, ctx) -> None:
         generate_computers(ctx)

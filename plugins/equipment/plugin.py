@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func
 
-from shopdb.api import LIKE_ESCAPE, like_pattern
+from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
 from shopdb.core.models import utcnow
 from shopdb.core.services.assets import ensure_asset_type
-from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .api import blp
@@ -57,13 +56,11 @@ class EquipmentPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("equipment", "Equipment", plugin=self.name)
 
-    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
-        pattern = like_pattern(q)
-        rows = db.session.execute(
-            select(Equipment.assetid)
-            .where(func.lower(Equipment.machine_number).like(pattern, escape=LIKE_ESCAPE)).limit(limit)
-        ).scalars().all()
-        return [(assetid, "machine_number") for assetid in rows]
+    def search_assets(self, q: str) -> Select:
+        pattern = like_pattern(q)  # '_' and '%' in q match themselves, not any character
+        return search_matches(Equipment.assetid, {
+            "machine_number": func.lower(Equipment.machine_number).like(pattern, escape=LIKE_ESCAPE),
+        })
 
     def generate_demo(self, ctx) -> None:
         """Machines in every cell of every site, and half a year of maintenance history."""

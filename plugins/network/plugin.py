@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import CompoundSelect, and_, or_, union_all
 
-from shopdb.api import LIKE_ESCAPE, like_pattern
+from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
 from shopdb.core.services.assets import ensure_asset_type
-from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .addressing import normalise_address
@@ -28,7 +27,7 @@ class NetworkPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("network_device", "Network device", plugin=self.name)
 
-    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
+    def search_assets(self, q: str) -> CompoundSelect:
         """Assets holding an address (or managed on one) that contains ``q``; a full address matches exactly."""
         text = q.strip().lower()
         pattern = like_pattern(text)
@@ -41,16 +40,10 @@ class NetworkPlugin(BasePlugin):
             contains = column.like(pattern, escape=LIKE_ESCAPE)
             return or_(contains, column == exact) if exact else contains
 
-        held = db.session.execute(
-            select(IPAddress.assetid).where(IPAddress.assetid.is_not(None), matches(IPAddress.address))
-            .order_by(IPAddress.assetid).limit(limit)
-        ).scalars().all()
-        managed = db.session.execute(
-            select(NetworkDevice.assetid).where(matches(NetworkDevice.mgmt_ip))
-            .order_by(NetworkDevice.assetid).limit(limit)
-        ).scalars().all()
-        found = dict.fromkeys([*held, *managed])
-        return [(assetid, "ip_address") for assetid in found][:limit]
+        held = search_matches(IPAddress.assetid, {"ip_address": and_(IPAddress.assetid.is_not(None),
+                                                                     matches(IPAddress.address))})
+        managed = search_matches(NetworkDevice.assetid, {"ip_address": matches(NetworkDevice.mgmt_ip)})
+        return union_all(held, managed)
 
     def generate_demo(self, ctx) -> None:
         generate_demo(ctx)

@@ -7,10 +7,11 @@ Configuration (environment, or the app's config mapping which wins):
     SHOPDB_NOTIFY_SMTP_PORT     default 25
     SHOPDB_NOTIFY_SMTP_FROM     sender address
     SHOPDB_NOTIFY_SMTP_TO       recipients, comma-separated
-    SHOPDB_NOTIFY_BACKGROUND    "0" delivers inline (tests); default: a background thread, so a slow
-                                receiver never delays the write that raised the notice
 
-A failing channel is logged, never raised: the notice exists whether or not anyone was told.
+Each configured channel is an outbox channel of the core (``notifications.webhook``,
+``notifications.email``): a new notice writes one outbox row per channel in its own transaction,
+and ``shopdb worker`` sends them, retrying with backoff while a receiver is down. A notice exists
+whether or not anyone was told; a delivery is never lost with a worker.
 """
 
 from __future__ import annotations
@@ -19,22 +20,26 @@ import json
 import logging
 import os
 import smtplib
-import threading
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Flask
+from flask import Flask, current_app
+
+from shopdb.core.services import outbox
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5
+EVENT = "notifications.created"
+WEBHOOK, EMAIL = "notifications.webhook", "notifications.email"
+CHANNELS_KEY = "shopdb.notifications.channels"
 CONFIG_DEFAULTS = {
     "SHOPDB_NOTIFY_WEBHOOK_URL": None, "SHOPDB_NOTIFY_SMTP_HOST": None, "SHOPDB_NOTIFY_SMTP_PORT": "25",
-    "SHOPDB_NOTIFY_SMTP_FROM": None, "SHOPDB_NOTIFY_SMTP_TO": None, "SHOPDB_NOTIFY_BACKGROUND": "1",
+    "SHOPDB_NOTIFY_SMTP_FROM": None, "SHOPDB_NOTIFY_SMTP_TO": None,
 }
-Channel = Callable[[dict[str, Any]], None]
+Send = Callable[[outbox.Message], None]
 
 
 def load_config(app: Flask) -> None:
@@ -44,24 +49,27 @@ def load_config(app: Flask) -> None:
             app.config[key] = os.environ.get(key) or default
 
 
-def webhook_channel(url: str) -> Channel:
-    def send(notification: dict[str, Any]) -> None:
-        body = json.dumps({"event": "notifications.created", "notification": notification}).encode()
+def webhook_sender(url: str) -> Send:
+    def send(message: outbox.Message) -> None:
+        body = json.dumps({"event": EVENT, "notification": message.payload}).encode()
         request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "User-Agent": "ShopDB-notifications"})
+            "Content-Type": "application/json", "User-Agent": "ShopDB-notifications",
+            # The same id on every attempt: a receiver that saw it already can drop the repeat.
+            "X-ShopDB-Delivery": str(message.id)})
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - http(s) only
-            response.read()
+            response.read()  # 4xx/5xx raise HTTPError: a failed attempt, retried
 
-    send.__name__ = "webhook"
     return send
 
 
-def email_channel(host: str, port: int, sender: str, recipients: list[str]) -> Channel:
-    def send(notification: dict[str, Any]) -> None:
+def email_sender(host: str, port: int, sender: str, recipients: list[str]) -> Send:
+    def send(delivery: outbox.Message) -> None:
+        notification = delivery.payload
         message = EmailMessage()
         message["Subject"] = f"[ShopDB {notification['severity']}] {notification['title']}"
         message["From"] = sender
         message["To"] = ", ".join(recipients)
+        message["X-ShopDB-Delivery"] = str(delivery.id)
         where = f"site {notification['site_id']}" if notification.get("site_id") else "all sites"
         message.set_content(f"{notification.get('message') or notification['title']}\n\n"
                             f"Severity: {notification['severity']}\nFor: {where}\n"
@@ -69,17 +77,16 @@ def email_channel(host: str, port: int, sender: str, recipients: list[str]) -> C
         with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as smtp:
             smtp.send_message(message)
 
-    send.__name__ = "email"
     return send
 
 
-def channels_from_config(config: dict[str, Any]) -> list[Channel]:
-    """The configured channels; a misconfigured one is logged and left out (the app still starts)."""
-    channels: list[Channel] = []
+def senders_from_config(config: dict[str, Any]) -> dict[str, Send]:
+    """The configured channels by outbox name; a misconfigured one is logged and left out (the app still starts)."""
+    senders: dict[str, Send] = {}
     url = config.get("SHOPDB_NOTIFY_WEBHOOK_URL")
     if url:
         if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc:
-            channels.append(webhook_channel(url))
+            senders[WEBHOOK] = webhook_sender(url)
         else:
             log.error("notifications: SHOPDB_NOTIFY_WEBHOOK_URL %r is not an http(s) URL; webhook off", url)
     host, sender, to = (config.get(f"SHOPDB_NOTIFY_SMTP_{k}") for k in ("HOST", "FROM", "TO"))
@@ -90,39 +97,27 @@ def channels_from_config(config: dict[str, Any]) -> list[Channel]:
             log.error("notifications: SHOPDB_NOTIFY_SMTP_PORT %r is not a number; e-mail off",
                       config.get("SHOPDB_NOTIFY_SMTP_PORT"))
         else:
-            channels.append(email_channel(host, port, sender, [a.strip() for a in to.split(",") if a.strip()]))
+            senders[EMAIL] = email_sender(host, port, sender, [a.strip() for a in to.split(",") if a.strip()])
     elif host:
         log.error("notifications: SHOPDB_NOTIFY_SMTP_HOST is set without FROM and TO; e-mail off")
-    return channels
+    return senders
 
 
-class Delivery:
-    """The ``notifications.created`` subscriber: hands the notice to every channel."""
+def register_channels(app: Flask) -> list[str]:
+    """Read the channel settings once at start-up and register each configured one with the outbox.
 
-    def __init__(self, channels: list[Channel], background: bool = True):
-        self.channels = channels
-        self.background = background
-
-    def __call__(self, **notification: Any) -> None:
-        if self.background:
-            threading.Thread(target=self.send, args=(notification,), name="shopdb-notify", daemon=True).start()
-        else:
-            self.send(notification)
-
-    def send(self, notification: dict[str, Any]) -> None:
-        for channel in self.channels:
-            try:
-                channel(notification)
-            except Exception as exc:  # noqa: BLE001 - a receiver's failure must never reach the writer
-                log.error("notifications: %s delivery of notice %s failed: %s: %s",
-                          channel.__name__, notification.get("id"), type(exc).__name__, exc)
-
-
-def delivery_for(app: Flask) -> Delivery | None:
-    """A Delivery when at least one channel is configured, else None (delivery off)."""
+    Returns the channel names (empty: delivery off). The worker runs the same start-up, so it sends
+    with the settings of its own environment.
+    """
     load_config(app)
-    channels = channels_from_config(app.config)
-    if not channels:
-        return None
-    background = str(app.config.get("SHOPDB_NOTIFY_BACKGROUND")).lower() not in ("0", "false", "no")
-    return Delivery(channels, background=background)
+    senders = senders_from_config(app.config)
+    for name, send in senders.items():
+        outbox.register_channel(name, send, app=app)
+    app.extensions[CHANNELS_KEY] = sorted(senders)
+    return sorted(senders)
+
+
+def enqueue_notice(notification: dict[str, Any]) -> None:
+    """One outbox row per configured channel, in the caller's transaction (the notice's own)."""
+    for name in current_app.extensions.get(CHANNELS_KEY, ()):
+        outbox.enqueue(name, notification)

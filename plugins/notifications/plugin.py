@@ -10,7 +10,7 @@ from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .api import blp
-from .delivery import Delivery, delivery_for
+from .delivery import register_channels
 from .models import SOURCE_EQUIPMENT, SOURCE_MANUAL, Notification, NotificationAck, now_seconds
 from .reactions import on_asset_deleted, on_equipment_status_changed
 
@@ -32,11 +32,11 @@ DEMO_CRITICAL_MAX = 10
 
 class NotificationsPlugin(BasePlugin):
     demo_priority = 60  # last: it raises notices about machines the other plugins made
-    delivery: Delivery | None = None  # set by init_app when a channel is configured
+    channels: list[str] = []  # the outbox channels init_app registered (none: delivery off)
 
     def init_app(self, app: Flask) -> None:
-        # Channels are read once at start-up; with none configured nothing subscribes to deliveries.
-        self.delivery = delivery_for(app)
+        # Channels are read once at start-up (in the web workers and in `shopdb worker` alike).
+        self.channels = register_channels(app)
 
     def get_blueprint(self):
         return blp
@@ -45,10 +45,7 @@ class NotificationsPlugin(BasePlugin):
         return [Notification, NotificationAck]
 
     def get_event_handlers(self):
-        handlers = {"equipment.status_changed": on_equipment_status_changed, "asset_deleted": on_asset_deleted}
-        if self.delivery is not None:
-            handlers["notifications.created"] = self.delivery
-        return handlers
+        return {"equipment.status_changed": on_equipment_status_changed, "asset_deleted": on_asset_deleted}
 
     def generate_demo(self, ctx) -> None:
         """A few notices per site and for all sites, and critical ones for machines in repair."""

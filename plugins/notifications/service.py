@@ -12,6 +12,7 @@ from shopdb.auth import current_user, require_site_access
 from shopdb.core.models import Asset, Site
 from shopdb.core.services import writes
 
+from .delivery import enqueue_notice
 from .models import Notification
 
 CREATED = "notifications.created"
@@ -61,7 +62,7 @@ def check_notice(values: dict[str, Any], changed: set[str]) -> None:
 
 
 def event_payload(notice: Notification) -> dict[str, Any]:
-    """What ``notifications.created`` subscribers (and the delivery channels) receive."""
+    """What ``notifications.created`` subscribers receive, and what the delivery channels send."""
     return {
         "id": notice.id, "title": notice.title, "message": notice.message, "severity": notice.severity,
         "site_id": notice.site_id, "assetid": notice.assetid, "source": notice.source,
@@ -72,7 +73,10 @@ def event_payload(notice: Notification) -> dict[str, Any]:
 
 
 def create_notice(**values: Any) -> Notification:
-    """Create a notice and queue ``notifications.created``. Call inside ``writes.transaction()``."""
+    """Create a notice, its outbox deliveries and ``notifications.created``. Call inside ``writes.transaction()``:
+    the deliveries commit or roll back with the notice."""
     notice = writes.create(Notification, **values)
-    writes.emit_after_commit(CREATED, **event_payload(notice))
+    payload = event_payload(notice)
+    enqueue_notice(payload)
+    writes.emit_after_commit(CREATED, **payload)
     return notice

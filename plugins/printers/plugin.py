@@ -4,12 +4,11 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_
 
-from shopdb.api import LIKE_ESCAPE, like_pattern
+from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
 from shopdb.core.models import Asset
 from shopdb.core.services.assets import ensure_asset_type
-from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from .api import blp
@@ -37,7 +36,7 @@ class PrintersPlugin(BasePlugin):
         if kind == PRINTS_FOR:
             check_prints_for(source, target)
 
-    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
+    def search_assets(self, q: str) -> Select:
         text = q.strip().lower()
         pattern = like_pattern(text)  # '_' and '%' in q match themselves, not any character
         try:  # a whole address in any spelling (2001:DB8:0::1) matches its stored compressed form
@@ -45,16 +44,13 @@ class PrintersPlugin(BasePlugin):
         except ValueError:
             address = None
         # Both columns are stored lower-case (IPv6 compressed), like the pattern.
-        conditions = [func.lower(Printer.hostname).like(pattern, escape=LIKE_ESCAPE),
-                      Printer.ip_address.like(pattern, escape=LIKE_ESCAPE)]
+        ip_matches = Printer.ip_address.like(pattern, escape=LIKE_ESCAPE)
         if address is not None:  # never compare with None: that would be IS NULL
-            conditions.append(Printer.ip_address == address)
-        rows = db.session.execute(
-            select(Printer.assetid, Printer.hostname, Printer.ip_address)
-            .where(or_(*conditions)).order_by(Printer.assetid).limit(limit)
-        ).all()
-        return [(r.assetid, "hostname" if r.hostname and text in r.hostname else "ip_address")
-                for r in rows]
+            ip_matches = or_(ip_matches, Printer.ip_address == address)
+        return search_matches(Printer.assetid, {
+            "hostname": func.lower(Printer.hostname).like(pattern, escape=LIKE_ESCAPE),
+            "ip_address": ip_matches,
+        })
 
     def generate_demo(self, ctx) -> None:
         computers = ctx.assets_of_type("computer")

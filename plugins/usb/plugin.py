@@ -3,11 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func
 
-from shopdb.api import LIKE_ESCAPE, like_pattern
+from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
 from shopdb.core.services.assets import ensure_asset_type
-from shopdb.extensions import db
 from shopdb.plugins.base import BasePlugin
 
 from . import custody, demo
@@ -31,16 +30,12 @@ class UsbPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("usb_device", "USB device", plugin=self.name)
 
-    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
-        needle = q.lower()
+    def search_assets(self, q: str) -> Select:
         pattern = like_pattern(q)  # '_' and '%' in q match themselves, not any character
-        rows = db.session.execute(
-            select(UsbDevice.assetid, UsbDevice.serial, UsbDevice.label)
-            .where(or_(func.lower(UsbDevice.serial).like(pattern, escape=LIKE_ESCAPE),
-                       func.lower(UsbDevice.label).like(pattern, escape=LIKE_ESCAPE)))
-            .limit(limit)
-        ).all()
-        return [(r.assetid, "serial" if needle in (r.serial or "").lower() else "label") for r in rows]
+        return search_matches(UsbDevice.assetid, {
+            "serial": func.lower(UsbDevice.serial).like(pattern, escape=LIKE_ESCAPE),
+            "label": func.lower(UsbDevice.label).like(pattern, escape=LIKE_ESCAPE),
+        })
 
     def generate_demo(self, ctx) -> None:
         demo.generate(ctx)

@@ -13,7 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from dotenv import load_dotenv
 from flask import Flask
 
-from .api.openapi import IsoJSONProvider, schema_name_resolver
+from .api.openapi import DeclaredErrors, IsoJSONProvider, schema_name_resolver
 
 __version__ = "0.1.0"
 
@@ -45,7 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .plugins.manager import PluginManager
 
     db.init_app(app)
-    api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver)})
+    api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver),
+                                "extra_plugins": [DeclaredErrors(app)]})
     app.extensions["shopdb.api"] = api
     register_error_handlers(app)
     auth_current.init_app(app)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
+from flask import has_request_context, request
 from flask_smorest import Api as _SmorestApi
 from flask_smorest import Blueprint as _SmorestBlueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 from .api.errors import render_http_exception
 from .api.openapi import ErrorSchema
@@ -43,18 +47,72 @@ class Api(_SmorestApi):
 _SmorestBlueprint.ARGUMENTS_PARSER = ShopdbParser()
 
 
+# SQLite, the embedded default (ADR 0007): WAL lets readers run beside the one writer; the busy timeout
+# makes a writer wait for the lock rather than fail; it stays under gunicorn's 30 s worker timeout so a
+# lock that is never released ends as a 503, not as a killed worker.
+SQLITE_BUSY_TIMEOUT_MS = 20_000
+# Requests that only read: their transactions never take the write lock (HTTP says they must not write).
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITE_LOCK = "shopdb_sqlite_write_lock"
+_held = threading.local()  # write locks this thread holds (sync workers and the CLI: one per request/command)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    module = type(dbapi_connection).__module__
+    return module.startswith("sqlite3") or "pysqlite" in module
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite: enforce foreign keys, and let SQLAlchemy own transactions so DDL is transactional."""
-    module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3") or "pysqlite" in module:
+    """SQLite: foreign keys, WAL and a busy timeout; SQLAlchemy owns transactions (DDL is transactional)."""
+    if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; an in-memory database stays "memory"
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
 
+def sqlite_takes_write_lock() -> bool:
+    """Whether a transaction beginning now takes SQLite's write lock up front (``BEGIN IMMEDIATE``).
+
+    Yes for every transaction of a request that may write (POST, PUT, PATCH, DELETE) and outside
+    requests (CLI, start-up), so it never has to upgrade a read lock — the upgrade is what fails with
+    ``database is locked`` when another writer got there first; with the lock taken first, writers
+    queue on the busy timeout instead. No for read-only requests, so readers never wait for a writer
+    (WAL). No, also, while this thread already holds the lock on another connection: that connection
+    (an inspector, a migration-state read) would otherwise wait for its own thread until the timeout.
+    """
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        return False
+    return not getattr(_held, "count", 0)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name != "sqlite":
+        return
+    if sqlite_takes_write_lock():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.info[_WRITE_LOCK] = True
+        _held.count = getattr(_held, "count", 0) + 1
+    else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _release(info: dict) -> None:
+    if info.pop(_WRITE_LOCK, False):
+        _held.count = max(getattr(_held, "count", 1) - 1, 0)
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn) -> None:
+    _release(conn.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_checkin(_dbapi_connection, record) -> None:
+    if record is not None:  # a connection returned however its transaction ended holds no lock
+        _release(record.info)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from shopdb.api import Conflict, NotFound, responses
+from shopdb.api import Conflict, NotFound, envelope, list_envelope, responses
 from shopdb.auth import require_role, require_site_access
 from shopdb.core.models import Asset, AssetRelationship
 from shopdb.core.services import writes
 from shopdb.extensions import db
 
 from ..rules import CONTROLS, check_controls
-from ..schemas import ControlsSchema
+from ..schemas import ControlledMachineSchema, ControlsSchema
 from .routes import blp, controlled_by, resource
 
 
@@ -31,6 +31,7 @@ def _edge(computer_id: int, equipment_id: int) -> AssetRelationship | None:
 
 @blp.route("/<int:assetid>/controls")
 class ComputerControls(MethodView):
+    @blp.response(200, list_envelope(ControlledMachineSchema))
     def get(self, assetid: int):
         """The machines this PC controls."""
         resource.load(assetid)
@@ -39,6 +40,7 @@ class ComputerControls(MethodView):
 
     @require_role("editor")
     @blp.arguments(ControlsSchema)
+    @blp.response(201, envelope(ControlledMachineSchema))
     def post(self, body: dict, assetid: int):
         """Record that this PC controls a machine: ``{"equipment_assetid": N}``."""
         computer, _ = resource.load(assetid)
@@ -61,6 +63,7 @@ class ComputerControls(MethodView):
 @blp.route("/<int:assetid>/controls/<int:equipment_assetid>")
 class ComputerControlsItem(MethodView):
     @require_role("editor")
+    @blp.response(204)
     def delete(self, assetid: int, equipment_assetid: int):
         """This PC no longer controls that machine."""
         computer, _ = resource.load(assetid)

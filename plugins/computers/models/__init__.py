@@ -3,9 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from shopdb.core.models.keys import asset_site_column, asset_site_constraints
 from shopdb.extensions import db
+
+from ..addresses import mac_or_none
 
 PC_TYPES = ("shopfloor", "cmm", "engineering", "office", "server")
 
@@ -16,7 +19,9 @@ class Computer(db.Model):
     ``hostname`` is stored lower-case so the unique constraint is case-insensitive on every
     dialect; ``mac_address`` (``00:1A:2B:3C:4D:5E``) and ``primary_ip`` (compressed) are stored
     in one normal form so equality, uniqueness and search work without per-row normalisation.
-    ``primary_ip`` is unique per site, which the API checks (the site is on ``assets``).
+    ``primary_ip`` is unique per site: ``site_id`` is the asset's, copied here and kept equal by the
+    database (``shopdb.core.models.keys``), so ``UNIQUE (site_id, primary_ip)`` holds on every path.
+    The model itself stores the normal forms, so a bulk or import write cannot bypass them.
     """
 
     __tablename__ = "computers"
@@ -24,12 +29,15 @@ class Computer(db.Model):
         UniqueConstraint("hostname", name="uq_computers_hostname"),
         # A NIC's address identifies one PC; NULLs (unknown MAC) may repeat on every database.
         UniqueConstraint("mac_address", name="uq_computers_mac_address"),
+        UniqueConstraint("site_id", "primary_ip", name="uq_computers_site_id_primary_ip"),
         CheckConstraint(f"pc_type IN {PC_TYPES!r}", name="pc_type"),
+        *asset_site_constraints("computers"),
     )
 
     assetid: Mapped[int] = mapped_column(
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
+    site_id: Mapped[int] = asset_site_column()
     hostname: Mapped[str] = mapped_column(String(253), nullable=False)
     os_name: Mapped[str | None] = mapped_column(String(64), index=True)
     os_version: Mapped[str | None] = mapped_column(String(64))
@@ -39,3 +47,12 @@ class Computer(db.Model):
     pc_type: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     warranty_end: Mapped[dt.date | None] = mapped_column(Date)
+
+    @validates("hostname")
+    def _lower_hostname(self, _key: str, value: str | None) -> str | None:
+        return value.lower() if isinstance(value, str) else value
+
+    @validates("mac_address")
+    def _normal_mac(self, _key: str, value: str | None) -> str | None:
+        # The schema refuses what is not a MAC; here only the spelling is made one.
+        return (mac_or_none(value) or value) if isinstance(value, str) else value

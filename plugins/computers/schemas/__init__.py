@@ -52,6 +52,18 @@ class IpAddress(Text):
             raise ValidationError(str(exc)) from None
 
 
+class ControlledMachineSchema(StrictSchema):
+    """A machine the PC drives (a ``controls`` edge)."""
+
+    relationship_id = fields.Int()
+    assetid = fields.Int()
+    asset_tag = fields.Str()
+    name = fields.Str()
+    status = fields.Str()
+    site_id = fields.Int()
+    asset_type = fields.Str()
+
+
 class ComputerSchema(AssetFieldsSchema):
     """A PC: the core asset fields and the computer's own, side by side (flat)."""
 
@@ -65,7 +77,10 @@ class ComputerSchema(AssetFieldsSchema):
     # Stored as naive UTC like every timestamp in ShopDB; an offset in the input is honoured.
     last_seen_at = fields.NaiveDateTime(timezone=dt.UTC, allow_none=True)
     warranty_end = fields.Date(allow_none=True)
-    mac_vendor = fields.Function(lambda obj: mac_vendor(_get(obj, "mac_address")), dump_only=True)
+    mac_vendor = fields.Function(lambda obj: mac_vendor(_get(obj, "mac_address")), dump_only=True,
+                                 metadata={"type": "string", "nullable": True})
+    controls = fields.List(fields.Nested(ControlledMachineSchema), dump_only=True,
+                           metadata={"description": "single-object view only"})
 
 
 def _get(obj: Any, key: str) -> Any:

@@ -25,7 +25,7 @@ def test_a_pc_is_created_flat_and_read_back_in_normal_form(client, auth_headers,
     assert pc["mac_address"] == "00:14:22:01:23:45"
     assert pc["mac_vendor"] == "Dell Inc."
     assert pc["primary_ip"] == "10.1.2.3"
-    assert pc["last_seen_at"] == "2024-03-01T08:00:00"  # stored as UTC
+    assert pc["last_seen_at"] == "2024-03-01T08:00:00Z"  # stored as UTC, shown with its offset
     assert pc["warranty_end"] == "2027-06-30"
     assert pc["controls"] == []
     again = client.get(f"{URL}/{pc['assetid']}").get_json()["data"]

@@ -58,7 +58,7 @@ def test_the_demo_puts_a_pc_beside_most_machines_and_fills_the_other_kinds(app, 
     assert len({pc["hostname"] for pc in pcs}) == len(pcs)
     assert len({pc["mac_address"] for pc in pcs}) == len(pcs)
     assert all(pc["mac_vendor"] for pc in pcs), [pc["mac_address"] for pc in pcs if not pc["mac_vendor"]]
-    cutoff = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=121)
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=121)
     assert all(dt.datetime.fromisoformat(pc["last_seen_at"]) > cutoff for pc in pcs if pc["last_seen_at"])
 
     shopfloor = [pc for pc in pcs if pc["pc_type"] == "shopfloor"]

@@ -70,7 +70,7 @@ def _detail_extra(asset: Asset, equipment: Equipment) -> dict[str, Any]:
     last = db.session.execute(
         select(func.max(MaintenanceRecord.performed_on)).where(MaintenanceRecord.assetid == asset.assetid)
     ).scalar_one()
-    return {"last_maintenance_on": last.isoformat() if last else None}
+    return {"last_maintenance_on": last}
 
 
 resource = ExtensionResource(

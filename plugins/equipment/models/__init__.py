@@ -2,10 +2,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopdb.core.models import BigIntPK, utcnow
+from shopdb.core.models.keys import asset_site_column, asset_site_constraints, key_column, key_length
 from shopdb.extensions import db
 
 EQUIPMENT_TYPES = ("cnc_mill", "cnc_lathe", "grinder", "edm", "press", "robot", "cmm", "saw", "other")
@@ -19,8 +31,9 @@ MAX_DOWNTIME_MINUTES = 525_600  # one year: a single record longer than that is 
 class Equipment(db.Model):
     """Extension of an asset: a machine on the shop floor.
 
-    ``machine_number`` is unique per site. The site lives on ``assets``, so the database cannot hold
-    that rule without copying ``site_id`` here; the service checks it (see the plugin README).
+    ``machine_number`` is unique per site, whatever its case: ``site_id`` is the asset's, copied here
+    and kept equal by the database, and ``machine_number_key`` is the folded number
+    (``shopdb.core.models.keys``), so ``UNIQUE (site_id, machine_number_key)`` holds on every path.
     """
 
     __tablename__ = "equipment"
@@ -29,12 +42,16 @@ class Equipment(db.Model):
         CheckConstraint(f"operational_status IN {OPERATIONAL_STATUSES!r}", name="operational_status"),
         CheckConstraint("floor_x IS NULL OR floor_x >= 0", name="floor_x"),
         CheckConstraint("floor_y IS NULL OR floor_y >= 0", name="floor_y"),
+        UniqueConstraint("site_id", "machine_number_key", name="uq_equipment_site_id_machine_number_key"),
+        *asset_site_constraints("equipment"),
     )
 
     assetid: Mapped[int] = mapped_column(
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
+    site_id: Mapped[int] = asset_site_column()
     machine_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    machine_number_key: Mapped[str] = key_column("machine_number", length=key_length(32))
     equipment_type: Mapped[str] = mapped_column(String(16), nullable=False, default="other", index=True)
     controller_type: Mapped[str | None] = mapped_column(String(64), index=True)
     controller_version: Mapped[str | None] = mapped_column(String(64))

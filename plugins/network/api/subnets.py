@@ -85,7 +85,14 @@ def _network_values(cidr: str) -> tuple[IPNetwork, dict[str, Any]]:
 
 
 def _refuse_overlap(site_id: int, values: dict[str, Any], exclude: Subnet | None = None) -> None:
-    """Two subnets of one site may not share an address; other sites may reuse the same range."""
+    """Two subnets of one site may not share an address; other sites may reuse the same range.
+
+    No constraint expresses overlap portably (docs/adr/0008), so writers of one site's subnets queue:
+    the site's row is locked until the transaction ends (PostgreSQL ``FOR NO KEY UPDATE``, which
+    leaves other inserts referencing the site alone; MariaDB ``FOR UPDATE``; SQLite's write lock is
+    already exclusive), and a second writer checks only after the first one committed.
+    """
+    db.session.execute(select(Site.id).where(Site.id == site_id).with_for_update(key_share=True))
     stmt = (select(Subnet).where(Subnet.site_id == site_id, Subnet.ip_version == values["ip_version"],
                                  Subnet.start_key <= values["end_key"], Subnet.end_key >= values["start_key"])
             .order_by(Subnet.start_key).limit(1))

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopdb.core.models import TimestampMixin, VersionedMixin
+from shopdb.core.models.keys import asset_site_column, asset_site_constraints, key_column, key_length
 from shopdb.extensions import db
 
 DEVICE_ROLES = ("switch", "router", "ap", "firewall")
@@ -14,14 +15,23 @@ VLAN_CHECK = "vlan IS NULL OR (vlan >= 1 AND vlan <= 4094)"
 
 
 class NetworkDevice(db.Model):
-    """Extension of an asset: a switch, router, access point or firewall."""
+    """Extension of an asset: a switch, router, access point or firewall.
+
+    ``mgmt_ip`` is unique per site: ``site_id`` is the asset's, copied here and kept equal by the
+    database (``shopdb.core.models.keys``), so ``UNIQUE (site_id, mgmt_ip)`` holds on every path.
+    """
 
     __tablename__ = "network_devices"
-    __table_args__ = (CheckConstraint(f"role IN {DEVICE_ROLES!r}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {DEVICE_ROLES!r}", name="role"),
+        UniqueConstraint("site_id", "mgmt_ip", name="uq_network_devices_site_id_mgmt_ip"),
+        *asset_site_constraints("network_devices"),
+    )
 
     assetid: Mapped[int] = mapped_column(
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
+    site_id: Mapped[int] = asset_site_column()
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="switch", index=True)
     mgmt_ip: Mapped[str | None] = mapped_column(String(45), index=True)
     firmware: Mapped[str | None] = mapped_column(String(120))
@@ -80,11 +90,15 @@ class IPAddress(TimestampMixin, VersionedMixin, db.Model):
 
 
 class Interface(TimestampMixin, VersionedMixin, db.Model):
-    """A port of a network device (``Gi1/0/12``) and the asset plugged into it."""
+    """A port of a network device (``Gi1/0/12``) and the asset plugged into it.
+
+    A port name is unique per device whatever its case (``gi1/0/12`` is the same port), through the
+    folded ``name_key`` (``shopdb.core.models.keys``).
+    """
 
     __tablename__ = "interfaces"
     __table_args__ = (
-        UniqueConstraint("device_assetid", "name"),
+        UniqueConstraint("device_assetid", "name_key"),
         CheckConstraint(VLAN_CHECK, name="vlan"),
         CheckConstraint("speed_mbps IS NULL OR speed_mbps > 0", name="speed_mbps"),
     )
@@ -94,6 +108,7 @@ class Interface(TimestampMixin, VersionedMixin, db.Model):
         ForeignKey("assets.assetid", ondelete="CASCADE"), nullable=False
     )
     name: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_key: Mapped[str] = key_column("name", length=key_length(64))
     connected_assetid: Mapped[int | None] = mapped_column(
         ForeignKey("assets.assetid", ondelete="SET NULL"), index=True
     )

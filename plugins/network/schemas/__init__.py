@@ -28,12 +28,29 @@ def _check_address(value: str | None) -> None:
         raise ValidationError(str(exc)) from None
 
 
+class DevicePortSchema(StrictSchema):
+    """One port of the device and what hangs on it."""
+
+    interface_id = fields.Int()
+    port = fields.Str()
+    vlan = fields.Int(allow_none=True)
+    speed_mbps = fields.Int(allow_none=True)
+    description = fields.Str(allow_none=True)
+    connected_assetid = fields.Int(allow_none=True)
+    connected_asset_tag = fields.Str(allow_none=True)
+    connected_name = fields.Str(allow_none=True)
+
+
 class NetworkDeviceSchema(AssetFieldsSchema):
     """A network device: the core asset fields and the device's own, side by side."""
 
     role = fields.Str(load_default="switch", validate=validate.OneOf(DEVICE_ROLES))
     mgmt_ip = Text(45, allow_none=True)
     firmware = Text(120, allow_none=True)
+    interfaces = fields.List(fields.Nested(DevicePortSchema), dump_only=True,
+                             metadata={"description": "single-object view only"})
+    ip_addresses = fields.List(fields.Nested(lambda: IPAddressSchema()), dump_only=True,
+                               metadata={"description": "single-object view only"})
 
     @validates("mgmt_ip")
     def _valid_mgmt_ip(self, value, **_):

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shopdb.api import Conflict, NotFound, responses
+from shopdb.api import Conflict, NotFound, envelope, list_envelope, responses
 from shopdb.auth import require_role, require_site_access
 from shopdb.core.models import Asset, AssetRelationship
 from shopdb.core.services import writes
@@ -17,7 +17,7 @@ from shopdb.plugins.extension_api import ExtensionResource
 
 from ..models import Printer
 from ..rules import PRINTS_FOR, check_prints_for, ensure_ip_unique_in_site
-from ..schemas import PrinterSchema, PrintsForSchema
+from ..schemas import PrinterSchema, PrintingComputerSchema, PrintsForSchema
 
 blp = Blueprint("printers", __name__, url_prefix="/api/v1/printers", description="Printers")
 
@@ -63,6 +63,7 @@ resource.register(blp)
 
 @blp.route("/<int:assetid>/computers")
 class PrinterComputers(MethodView):
+    @blp.response(200, list_envelope(PrintingComputerSchema))
     def get(self, assetid):
         """The PCs that print to this printer."""
         resource.load(assetid)
@@ -71,6 +72,7 @@ class PrinterComputers(MethodView):
 
     @require_role("editor")
     @blp.arguments(PrintsForSchema)
+    @blp.response(201, envelope(PrintingComputerSchema))
     def post(self, body, assetid):
         """Record that a PC prints to this printer (a ``prints_for`` relationship)."""
         printer, _ = resource.load(assetid)
@@ -92,6 +94,7 @@ class PrinterComputers(MethodView):
 @blp.route("/<int:assetid>/computers/<int:computer_assetid>")
 class PrinterComputer(MethodView):
     @require_role("editor")
+    @blp.response(204)
     def delete(self, assetid, computer_assetid):
         """The PC no longer prints to this printer."""
         printer, _ = resource.load(assetid)

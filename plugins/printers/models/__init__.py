@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from shopdb.core.models.keys import asset_site_column, asset_site_constraints
 from shopdb.extensions import db
 
 PRINTER_TYPES = ("laser", "inkjet", "label", "thermal", "dot_matrix", "plotter", "multifunction")
@@ -13,18 +14,22 @@ class Printer(db.Model):
 
     ``hostname`` is stored lower-case, so its unique constraint is case-insensitive on every
     dialect (NULLs, printers without a DNS name, may repeat). ``ip_address`` (compressed) is
-    unique per site, which the API checks: the site is on ``assets``.
+    unique per site: ``site_id`` is the asset's, copied here and kept equal by the database
+    (``shopdb.core.models.keys``), so ``UNIQUE (site_id, ip_address)`` holds on every path.
     """
 
     __tablename__ = "printers"
     __table_args__ = (
         UniqueConstraint("hostname", name="uq_printers_hostname"),
+        UniqueConstraint("site_id", "ip_address", name="uq_printers_site_id_ip_address"),
         CheckConstraint(f"printer_type IN {PRINTER_TYPES!r}", name="printer_type"),
+        *asset_site_constraints("printers"),
     )
 
     assetid: Mapped[int] = mapped_column(
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
+    site_id: Mapped[int] = asset_site_column()
     hostname: Mapped[str | None] = mapped_column(String(253))  # indexed by its unique constraint
     ip_address: Mapped[str | None] = mapped_column(String(45), index=True)
     queue_name: Mapped[str | None] = mapped_column(String(120))
@@ -32,3 +37,7 @@ class Printer(db.Model):
     printer_type: Mapped[str] = mapped_column(String(16), nullable=False, default="laser", index=True)
     color: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     duplex: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    @validates("hostname")
+    def _lower_hostname(self, _key: str, value: str | None) -> str | None:
+        return value.lower() if isinstance(value, str) else value

@@ -11,6 +11,15 @@ from ..models import PRINTER_TYPES
 HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 
 
+class PrintingComputerSchema(StrictSchema):
+    """A PC that prints to the printer (a ``prints_for`` edge)."""
+
+    relationship_id = fields.Int()
+    assetid = fields.Int()
+    asset_tag = fields.Str()
+    name = fields.Str()
+
+
 class PrinterSchema(AssetFieldsSchema):
     """A printer: the core asset fields and the printer's own, side by side."""
 
@@ -21,6 +30,8 @@ class PrinterSchema(AssetFieldsSchema):
     printer_type = fields.Str(load_default="laser", validate=validate.OneOf(PRINTER_TYPES))
     color = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
     duplex = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
+    computers = fields.List(fields.Nested(PrintingComputerSchema), dump_only=True,
+                            metadata={"description": "single-object view only"})
 
     @validates("ip_address")
     def _valid_ip(self, value, **_):

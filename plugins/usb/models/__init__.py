@@ -3,10 +3,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopdb.core.models import BigIntPK
+from shopdb.core.models.keys import key_column, key_length
 from shopdb.extensions import db
 
 CUSTODY_STATES = ("in_store", "checked_out", "lost")
@@ -24,15 +36,20 @@ class UsbDevice(db.Model):
     __table_args__ = (
         CheckConstraint(f"custody_state IN {CUSTODY_STATES!r}", name="custody_state"),
         CheckConstraint("capacity_mb IS NULL OR capacity_mb >= 0", name="capacity_mb"),
+        UniqueConstraint("serial_key", name="uq_usb_devices_serial_key"),
     )
 
     assetid: Mapped[int] = mapped_column(
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
-    # Not unique: cheap sticks often share one serial; the asset tag is what tells them apart.
+    # Unique per model of stick, case-insensitive: (vendor_id, product_id, serial) through serial_key
+    # (NULL while the serial is unknown, so any number of sticks may lack one). Sticks of different
+    # makers may share a serial; see the plugin README.
     serial: Mapped[str | None] = mapped_column(String(128), index=True)
     vendor_id: Mapped[str | None] = mapped_column(String(4), index=True)  # 4 lowercase hex digits
     product_id: Mapped[str | None] = mapped_column(String(4))
+    serial_key: Mapped[str | None] = key_column("vendor_id", "product_id", "serial",
+                                                length=key_length(4, 4, 128), nullable=True)
     capacity_mb: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(120), index=True)
     approved: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)

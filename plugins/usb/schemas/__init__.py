@@ -50,6 +50,8 @@ class UsbDeviceSchema(AssetFieldsSchema):
                               metadata={"description": "remark of the last lost/found report"})
     vendor_name = fields.Str(dump_only=True, allow_none=True, metadata={"description": "from usb.ids"})
     product_name = fields.Str(dump_only=True, allow_none=True, metadata={"description": "from usb.ids"})
+    current_checkout = fields.Nested(lambda: CheckoutSchema(), dump_only=True, allow_none=True,
+                                     metadata={"description": "single-object view only; null when in stock"})
 
 
 class Sha256(fields.String):

@@ -182,7 +182,7 @@ def test_two_open_checkouts_of_one_stick_are_refused_by_the_database_itself(app,
     before = state(stick)
     response = check_out(stick, checked_out_to="Jonas Wolf")
     assert response.status_code == 409
-    assert "open_device_assetid" in response.get_json()["error"]["details"]["database"]
+    assert "open_device_assetid" in response.get_json()["error"]["details"]["fields"]
     assert state(stick) == before
 
 

@@ -78,8 +78,24 @@ def test_a_duplicate_asset_tag_is_a_409_and_writes_nothing(client, auth_headers,
     assert state() == before
 
 
-def test_two_sticks_may_share_a_serial_because_cheap_sticks_do(make_stick):
-    assert make_stick(serial="0000000000000001")["serial"] == make_stick(serial="0000000000000001")["serial"]
+def test_sticks_of_different_makers_may_share_a_serial_because_cheap_sticks_do(make_stick):
+    first = make_stick(serial="0000000000000001", vendor_id="0781", product_id="5567")
+    second = make_stick(serial="0000000000000001", vendor_id="0951", product_id="1666")
+    assert first["serial"] == second["serial"]
+
+
+def test_a_serial_already_on_a_stick_of_the_same_model_is_a_409_naming_serial(client, auth_headers, stick_body,
+                                                                               make_stick):
+    make_stick(serial="4C530001", vendor_id="0781", product_id="5567")
+    response = client.post(URL, headers=auth_headers,
+                           json=stick_body(serial="4c530001", vendor_id="0781", product_id="5567"))
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["error"]["code"] == "duplicate"
+    assert "serial" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_any_number_of_sticks_may_have_no_serial(make_stick):
+    assert make_stick(serial=None)["serial"] is None and make_stick(serial=None)["serial"] is None
 
 
 def test_writing_needs_a_token_and_the_editor_role(client, stick_body, viewer_headers):

@@ -10,6 +10,7 @@ from .errors import (
     Unauthorized,
     ValidationFailed,
 )
+from .matches import search_matches
 from .openapi import LIST_PARAMETERS, envelope, list_envelope
 from .pagination import LIKE_ESCAPE, ListSpec, apply_list_args, like_pattern, list_response, paginate
 from .responses import listing, no_content, single
@@ -18,5 +19,5 @@ __all__ = [
     "ApiError", "BadRequest", "Conflict", "Forbidden", "NotFound", "PreconditionFailed",
     "Unauthorized", "ValidationFailed", "LIST_PARAMETERS", "envelope", "list_envelope",
     "LIKE_ESCAPE", "like_pattern", "ListSpec", "apply_list_args", "list_response", "paginate",
-    "listing", "no_content", "single",
+    "listing", "no_content", "single", "search_matches",
 ]

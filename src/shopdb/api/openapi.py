@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from http import HTTPStatus
 from typing import Any
 
+from apispec import BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import Schema, fields
 
+from .timestamps import rfc3339
+
 
 class IsoJSONProvider(DefaultJSONProvider):
-    """Dates as ISO 8601 (Flask's default is the HTTP date format)."""
+    """Dates as ISO 8601 and timestamps as RFC 3339 with their offset (Flask's default is the HTTP date
+    format), for every dict a view returns without a schema."""
 
     @staticmethod
     def default(o: Any) -> Any:
-        if isinstance(o, dt.datetime | dt.date):
+        if isinstance(o, dt.datetime):
+            return rfc3339(o)
+        if isinstance(o, dt.date):
             return o.isoformat()
         return DefaultJSONProvider.default(o)
 
@@ -38,13 +45,60 @@ class MetaSchema(Schema):
 
 
 class ErrorBodySchema(Schema):
-    code = fields.Str()
-    message = fields.Str()
-    details = fields.Dict()
+    code = fields.Str(required=True, metadata={"description": "stable, machine-readable (e.g. not_found)"})
+    message = fields.Str(required=True)
+    details = fields.Dict(required=True, metadata={"description": "e.g. fields: {name: [messages]} on 422"})
 
 
 class ErrorSchema(Schema):
-    error = fields.Nested(ErrorBodySchema)
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+class DeclaredErrors(BasePlugin):
+    """Declares on every operation the error statuses it can answer, from what its route states.
+
+    Every error leaves through one handler in one format (``errors.py``), so which statuses an
+    operation can return follows from a few facts, stated once here instead of on each view:
+    any request may carry a bad query, header or token (400, 401) and meet a database that is down
+    (503); a path with ids may name nothing (404); a body may be too large or invalid (413, 422);
+    a view under ``require_role`` refuses callers without it (403) and, when it writes, refuses
+    duplicates and stale versions (409) and stale ``If-Match`` on an existing object (412).
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def _view(self, rule: Any, method: str) -> Any:
+        view = self.app.view_functions.get(rule.endpoint) if rule is not None else None
+        view_class = getattr(view, "view_class", None)
+        return getattr(view_class, method, None) if view_class is not None else view
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        for method, operation in (operations or {}).items():
+            if method not in {"get", "head", "post", "put", "patch", "delete"}:
+                continue
+            protected = getattr(self._view(rule, method), "required_role", None) is not None
+            on_object = bool(rule is not None and rule.arguments)
+            codes = {400, 401, 503}
+            if on_object:
+                codes.add(404)
+            if "requestBody" in operation:
+                codes |= {413, 422}
+            if protected:
+                codes.add(403)
+                if method in WRITE_METHODS:
+                    codes.add(409)
+                    if on_object:
+                        codes.add(412)
+            responses = operation.setdefault("responses", {})
+            declared = {str(code) for code in responses}
+            for code in sorted(codes):
+                if str(code) not in declared:
+                    responses[code] = HTTPStatus(code).name  # flask-smorest's error response component
 
 
 def _name(schema: type[Schema]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import BigInteger, Select, func, or_, select
+from sqlalchemy import BigInteger, Select, false, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from . import responses
@@ -60,7 +60,9 @@ def _coerce(name: str, column: ColumnElement[Any], raw: str) -> Any:
         if python_type is float:
             return float(raw)
         if python_type is dt.datetime:
-            return dt.datetime.fromisoformat(raw)
+            # Stored as naive UTC; a value copied from a response ends in ``Z`` (or another offset).
+            value = dt.datetime.fromisoformat(raw)
+            return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
         if python_type is dt.date:
             return dt.date.fromisoformat(raw)
     except ValueError:
@@ -100,6 +102,13 @@ def page_args() -> tuple[int, int]:
     return values["page"], min(values["per_page"], cap)
 
 
+def refuse_unknown_args(allowed: set[str]) -> None:
+    """400 for the first query parameter not in ``allowed`` (``_``-prefixed ones, cache busters, pass)."""
+    for name in request.args:
+        if name not in allowed and not name.startswith("_"):
+            raise BadRequest(f"Unknown query parameter '{name}'.", {"allowed": sorted(allowed)})
+
+
 def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
     """Apply filters, ``q`` and ``sort`` from the request to ``stmt``; unknown parameters → 400."""
     args = request.args
@@ -108,10 +117,7 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
             continue
         column = spec.fields.get(name)
         if column is None:
-            raise BadRequest(
-                f"Unknown query parameter '{name}'.",
-                {"allowed": sorted(set(spec.fields) | RESERVED_ARGS | spec.extra_args)},
-            )
+            refuse_unknown_args(set(spec.fields) | RESERVED_ARGS | spec.extra_args)
         values = [v for raw in args.getlist(name) for v in raw.split(",") if v != ""]
         if not values:
             continue
@@ -123,7 +129,8 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
         if len(q) > 200:
             raise BadRequest("'q' is limited to 200 characters.")
         pattern = like_pattern(q)
-        stmt = stmt.where(or_(*[func.lower(col).like(pattern, escape=LIKE_ESCAPE) for col in spec.search]))
+        # A list with no searchable column matches nothing (``or_()`` of nothing is deprecated).
+        stmt = stmt.where(or_(false(), *[func.lower(col).like(pattern, escape=LIKE_ESCAPE) for col in spec.search]))
 
     sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
     order = []

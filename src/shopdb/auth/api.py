@@ -10,7 +10,14 @@ from ..api import envelope, list_envelope, responses
 from ..api.errors import Unauthorized, ValidationFailed
 from ..api.pagination import ListSpec, list_response
 from ..core.models import Site, User, utcnow
-from ..core.schemas.auth import LoginSchema, TokenRequestSchema, TokenSchema, UserSchema
+from ..core.schemas.auth import (
+    LoginSchema,
+    MeSchema,
+    SessionSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
 from ..core.services import writes
 from ..extensions import db
 from . import throttle
@@ -46,13 +53,13 @@ def create_token(body):
     return responses.single({
         "id": row.id, "token": token, "name": row.name, "prefix": row.prefix,
         "username": user.username, "role": user.role,
-        "created_at": row.created_at.isoformat(),
-        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "created_at": row.created_at, "expires_at": row.expires_at,
     }, status=201)
 
 
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginSchema)
+@blp.response(200, envelope(SessionSchema))
 def login(body):
     """Start a browser session; writes must then send the returned CSRF token as X-CSRF-Token."""
     user = _authenticate(body["username"], body["password"])
@@ -63,12 +70,14 @@ def login(body):
 
 
 @blp.route("/logout", methods=["POST"])
+@blp.response(204)
 def logout():
     session.clear()
     return responses.no_content()
 
 
 @blp.route("/me", methods=["GET"])
+@blp.response(200, envelope(MeSchema))
 def me():
     user = current_user()
     if user is None:
@@ -83,7 +92,7 @@ def me():
 def _user_dict(user: User) -> dict:
     return {
         "id": user.id, "username": user.username, "role": user.role, "is_active": user.is_active,
-        "site_ids": [s.id for s in user.sites], "created_at": user.created_at.isoformat(),
+        "site_ids": [s.id for s in user.sites], "created_at": user.created_at,
     }
 
 

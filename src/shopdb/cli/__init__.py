@@ -9,7 +9,7 @@ from flask.cli import FlaskGroup
 
 def register_commands(app: Flask) -> None:
     from ..plugins.cli import plugin_group
-    from . import data, db, demo, users
+    from . import data, db, demo, users, worker
 
     app.cli.add_command(db.db_group)
     app.cli.add_command(plugin_group)
@@ -17,6 +17,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(data.import_command)
     app.cli.add_command(data.export_command)
     app.cli.add_command(users.user_group)
+    app.cli.add_command(worker.worker_command)
+    app.cli.add_command(worker.outbox_group)
 
 
 def _create_app():

@@ -14,7 +14,7 @@ from ..auth.bootstrap import ensure_admin
 from ..extensions import db
 from ..plugins.alembic_template import CORE_OWNER, PLUGIN_TABLE_OWNERS, never_reuse_ids, owned_tables
 from ..plugins.chains import Chain, MigrationFailed
-from ..plugins.manager import get_manager
+from ..plugins.manager import PluginError, get_manager
 from .output import console, fail
 
 CORE_MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -63,7 +63,7 @@ def bootstrap_command() -> None:
     Each chain is stamped at head, so `shopdb plugin upgrade-all` later finds nothing to redo.
     """
     manager = get_manager()
-    wanted = manager._wanted_plugins()
+    wanted = manager.wanted_plugins()
     chosen = [n for n in manager.order if manager.records[n].usable
               and manager.records[n].state in ("available", "enabled")
               and (wanted is None or n in wanted)]
@@ -78,16 +78,28 @@ def bootstrap_command() -> None:
     core = core_chain()
     if core.current(db.engine) is None:
         core.stamp(db.engine, "head")
+    refused: list[str] = []
     for name in chosen:
         record = manager.records[name]
         if record.chain.current(db.engine) is None:
             record.chain.stamp(db.engine, "head")
-        if record.state != "enabled":
-            manager._call_hook(record, "on_install")
-            manager._set_state(name, "enabled")
+        unmet = [d for d in record.requires if manager.records[d].state != "enabled"]
+        if record.state != "enabled" and unmet:
+            refused.append(f"plugin {name!r} was not installed: it requires {', '.join(unmet)}")
+        elif record.state != "enabled":
+            try:
+                manager.call_hook(record, "on_install")
+            except PluginError as exc:
+                refused.append(f"{exc}")
+                continue
+            manager.set_state(name, "enabled")
+    installed = [n for n in chosen if manager.records[n].state == "enabled"]
     console.print(f"bootstrap: created {len(created)} table(s); plugins installed: "
-                  f"{', '.join(chosen) or 'none'}")
+                  f"{', '.join(installed) or 'none'}")
     _announce_admin()
+    if refused:
+        # Its tables stay, stamped; `plugin install` finishes the job once the cause is fixed.
+        fail("; ".join(refused) + " (the other plugins are installed)")
 
 
 def schema_ddl(dialect_name: str, plugins: list[str] | None = None) -> str:

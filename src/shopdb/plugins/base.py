@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
+from sqlalchemy import CompoundSelect, Select
 
 from ..core.services.asset_kinds import AssetKind
 from .manifest import Manifest
@@ -59,9 +60,11 @@ class BasePlugin:
         blueprint = self.get_blueprint()
         return [resource.kind(self.name) for resource in getattr(blueprint, "shopdb_resources", [])]
 
-    def search_assets(self, q: str, limit: int) -> list[tuple[int, str]]:
-        """Assets whose plugin fields match ``q``: ``[(assetid, matched field), ...]``."""
-        return []
+    def search_assets(self, q: str) -> Select | CompoundSelect | None:
+        """Assets whose plugin fields match ``q``, for ``/api/v1/search``: a SELECT of ``(assetid, matched
+        field name)`` rows, best built with ``shopdb.api.search_matches``, or None. Not run here: the core
+        UNIONs it with every other plugin's, then counts and pages the union in SQL."""
+        return None
 
     def asset_url(self, assetid: int) -> str:
         """Where the API serves this plugin's asset (search results link here)."""

@@ -35,6 +35,7 @@ class UpgradeResult:
     after: str | None
     applied: int
     adopted: bool
+    stamped: str | None = None  # adopted: the revision the existing tables were stamped at
 
 
 def _relevant(diff) -> bool:
@@ -135,9 +136,10 @@ class Chain:
                 return UpgradeResult(before, self.current(engine), 1, False)
             if before is None and target == "head" and existing == owned:
                 command.stamp(cfg, "head" if not self.diff(engine) else self.base())
+                stamped = self.current(engine)
                 planned = self.pending(engine)
                 command.upgrade(cfg, "head")
-                return UpgradeResult(before, self.current(engine), len(planned), True)
+                return UpgradeResult(before, self.current(engine), len(planned), True, stamped)
             planned = self.pending(engine, before) if target == "head" else None
             command.upgrade(cfg, target)
         except Exception as exc:

@@ -80,10 +80,18 @@ def info_command(name: str) -> None:
 @with_appcontext
 @_guard
 def install_command(name: str) -> None:
-    """Run NAME's migrations, call its on_install hook and enable it."""
+    """Run NAME's migrations, call its on_install hook and enable it (again: changes nothing)."""
     result = get_manager().install(name)
     adopted = ", existing tables adopted" if result["adopted"] else ""
-    console.print(f"{name}: installed at revision {result['to']} ({result['applied']} revision(s) applied{adopted})")
+    applied = f"{result['applied']} revision(s) applied{adopted}"
+    if result["already"] == "disabled":
+        console.print(f"{name}: already installed, but disabled; `shopdb plugin enable {name}` serves it")
+    elif result["already"] and (result["applied"] or result["adopted"]):
+        console.print(f"{name}: already installed; migrated {result['from'] or 'empty'} -> {result['to']} ({applied})")
+    elif result["already"]:
+        console.print(f"{name}: already installed, at revision {result['to']}; nothing to do")
+    else:
+        console.print(f"{name}: installed at revision {result['to']} ({applied})")
 
 
 @plugin_group.command("uninstall")
@@ -93,10 +101,24 @@ def install_command(name: str) -> None:
 @with_appcontext
 @_guard
 def uninstall_command(name: str, yes: bool, keep_data: bool) -> None:
-    """Downgrade NAME's chain to base (dropping its tables) and mark it uninstalled."""
+    """Delete NAME's assets, downgrade its chain to base (dropping its tables), mark it uninstalled."""
     if yes and keep_data:
         fail("--yes drops the data and --keep-data keeps it: choose one")
-    result = get_manager().uninstall(name, yes=yes, keep_data=keep_data)
+    with progress() as bar:
+        task = None
+
+        def step(done: int, total: int) -> None:
+            nonlocal task
+            if total and task is None:
+                task = bar.add_task(f"deleting {name} assets", total=total)
+            if task is not None:
+                bar.update(task, completed=done)
+
+        result = get_manager().uninstall(name, yes=yes, keep_data=keep_data, progress=step)
+    if result["already"]:
+        console.print(f"{name}: already uninstalled" if result["already"] == "uninstalled"
+                      else f"{name}: not installed; nothing to do")
+        return
     assets = result["rows"].pop("assets", 0)
     rows = sum(result["rows"].values())
     if result["dropped"]:
@@ -112,8 +134,10 @@ def uninstall_command(name: str, yes: bool, keep_data: bool) -> None:
 @_guard
 def enable_command(name: str) -> None:
     """Enable NAME (restart the server to serve its routes)."""
-    get_manager().enable(name)
-    console.print(f"{name}: enabled (restart ShopDB to serve it)")
+    if get_manager().enable(name):
+        console.print(f"{name}: enabled (restart ShopDB to serve it)")
+    else:
+        console.print(f"{name}: already enabled")
 
 
 @plugin_group.command("disable")
@@ -122,8 +146,10 @@ def enable_command(name: str) -> None:
 @_guard
 def disable_command(name: str) -> None:
     """Disable NAME; its tables and data stay (restart the server to stop serving it)."""
-    get_manager().disable(name)
-    console.print(f"{name}: disabled (restart ShopDB to stop serving it)")
+    if get_manager().disable(name):
+        console.print(f"{name}: disabled (restart ShopDB to stop serving it)")
+    else:
+        console.print(f"{name}: already disabled")
 
 
 @plugin_group.command("migrate")
@@ -136,7 +162,7 @@ def disable_command(name: str) -> None:
 def migrate_command(name: str, revision: str, sql: bool) -> None:
     """Upgrade NAME's chain to REVISION."""
     manager = get_manager()
-    record = manager._require_usable(name)
+    record = manager.require_usable(name)
     _known_revision(record, revision)
     if sql:
         url = db.engine.url.render_as_string(hide_password=False)
@@ -146,6 +172,8 @@ def migrate_command(name: str, revision: str, sql: bool) -> None:
     if result["applied"] or result["adopted"]:
         console.print(f"{name}: {result['from'] or 'empty'} -> {result['to']} "
                       f"({result['applied']} revision(s) applied)")
+        if record.not_served:
+            console.print(f"{name}: its tables are back; restart ShopDB to serve it")
     else:
         console.print(f"{name}: already at {result['to']}; nothing to do")
 
@@ -158,7 +186,7 @@ def migrate_command(name: str, revision: str, sql: bool) -> None:
 @_guard
 def downgrade_command(name: str, revision: str, sql: bool) -> None:
     """Downgrade NAME's chain to REVISION ('base' drops its tables)."""
-    record = get_manager()._require_usable(name)
+    record = get_manager().require_usable(name)
     _known_revision(record, revision)
     if sql:
         current = record.chain.current(db.engine) or record.chain.head()
@@ -168,8 +196,7 @@ def downgrade_command(name: str, revision: str, sql: bool) -> None:
     before, after = record.chain.downgrade(db.engine, revision)
     console.print(f"{name}: {before or 'empty'} -> {after or 'base'}")
     if after is None and record.state == "enabled":
-        console.print(f"{name} has no tables now and is not served after a restart; "
-                      f"`shopdb plugin migrate {name}` re-creates them, `shopdb plugin uninstall {name}` removes it")
+        console.print(f"{name} is not served after a restart: {get_manager().unmigrated_advice(name)}")
 
 
 def _known_revision(record, revision: str) -> None:
@@ -192,7 +219,7 @@ def _known_revision(record, revision: str) -> None:
 @_guard
 def history_command(name: str) -> None:
     """NAME's revisions, oldest first; the applied one is marked."""
-    record = get_manager()._require_usable(name)
+    record = get_manager().require_usable(name)
     current = record.chain.current(db.engine)
     for revision, down, doc in record.chain.history():
         marker = " (current)" if revision == current else ""
@@ -224,7 +251,7 @@ def current_command() -> None:
 @_guard
 def revision_command(name: str, message: str, autogenerate: bool) -> None:
     """Write a new revision in NAME's chain, limited to NAME's tables."""
-    record = get_manager()._require_usable(name)
+    record = get_manager().require_usable(name)
     if not message.strip():
         fail("a revision needs a message (-m) saying what it changes")
     if autogenerate and record.chain.current(db.engine) != record.chain.head():

@@ -13,7 +13,8 @@ Plugins add their rules through callbacks instead of re-writing the routes:
 the asset kind's rule, run by the service layer on *every* write of this type (the core's
 ``/api/v1/assets``, import and uninstall too), not only on these routes;
 ``after_write(asset, extension, changes)`` queues plugin events, ``list_filter(stmt)`` handles
-extra query parameters, ``detail_extra(asset, extension)`` adds fields to the single-object view.
+extra query parameters, ``detail_extra(asset, extension)`` adds fields to the single-object view (declare
+them in the schema as ``dump_only``: the schema shapes every object these routes return).
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from ..api.errors import NotFound
 from ..api.pagination import apply_list_args, paginate
 from ..auth import require_role, require_site_access
 from ..core.models import Asset, AssetType
+from ..core.models.keys import is_derived
 from ..core.services import assets as asset_service
-from ..core.services.asset_kinds import AssetKind
 from ..core.services import writes
+from ..core.services.asset_kinds import AssetKind
 from ..extensions import db
 
 CORE_LIST_FIELDS = {
@@ -72,7 +74,8 @@ class ExtensionResource:
     def extension_fields(self) -> dict[str, InstrumentedAttribute]:
         return {
             attr.key: getattr(self.model, attr.key)
-            for attr in db.inspect(self.model).column_attrs if attr.key not in ("assetid", "site_id")
+            for attr in db.inspect(self.model).column_attrs
+            if attr.key not in ("assetid", "site_id") and not is_derived(attr)  # ADR 0008
         }
 
     def list_spec(self) -> ListSpec:
@@ -87,11 +90,14 @@ class ExtensionResource:
                 .join(self.model, self.model.assetid == Asset.assetid)
                 .join(AssetType, AssetType.id == Asset.asset_type_id))
 
-    def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
+    def _fields(self, asset: Asset, extension: Any) -> dict[str, Any]:
         data = asset_service.asset_to_dict(asset)
         for key in self.extension_fields():
             data[key] = getattr(extension, key)
-        return self._dumper.dump(data)
+        return data
+
+    def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
+        return self._dumper.dump(self._fields(asset, extension))
 
     def load(self, assetid: int) -> tuple[Asset, Any]:
         row = db.session.execute(self.base_query().where(Asset.assetid == assetid)).first()
@@ -167,7 +173,11 @@ class ExtensionResource:
                 return responses.no_content()
 
     def detail(self, asset: Asset, extension: Any) -> dict[str, Any]:
+        """The single-object view. ``detail_extra``'s fields go through the schema like the rest, so each
+        must be declared there (``dump_only``): what the OpenAPI shows is what the client gets."""
         data = self.to_dict(asset, extension)
         if self.detail_extra is not None:
-            data.update(self.detail_extra(asset, extension))
+            extra = self.detail_extra(asset, extension)
+            shaped = self._dumper.dump({**self._fields(asset, extension), **extra})
+            data.update({key: shaped[key] for key in extra if key in shaped})
         return data

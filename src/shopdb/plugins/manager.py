@@ -15,13 +15,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app
 from flask_smorest import Blueprint as ApiBlueprint
-from sqlalchemy import delete, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
-from ..core.models import Asset, AssetType, AuditLog, PluginState, utcnow
+from ..core.models import PluginState, utcnow
 from ..core.services import asset_kinds
-from ..core.services.audit import current_actor as audit_actor
 from ..extensions import db
 from . import hooks
 from .alembic_template import (
@@ -30,6 +29,7 @@ from .alembic_template import (
     owned_tables,
     register_table_owner,
 )
+from .asset_removal import Progress, RemovalStopped, count_plugin_assets, delete_plugin_assets
 from .base import BasePlugin
 from .chains import MigrationFailed
 from .loader import PluginLoader
@@ -62,8 +62,9 @@ class PluginManager:
                 record = self.records[name]
                 if record.state == "enabled" and record.usable:
                     if self._unmigrated(record):
-                        self._fail(record, f"enabled but its tables are missing (chain at base): "
-                                           f"run `shopdb plugin migrate {name}` or `shopdb plugin uninstall {name}`")
+                        # Not failed: the plugin is fine, its tables are missing; say how to get out.
+                        record.not_served = self.unmigrated_advice(name)
+                        log.error("plugin %s: %s", name, record.not_served)
                         continue
                     self._activate(app, record)
 
@@ -210,15 +211,18 @@ class PluginManager:
             except Exception as exc:  # a broken chain is reported, never raised from health
                 record.error = record.error or f"migrations unreadable: {exc}"
         return {
-            "state": record.state, "version": record.version, "pending_migrations": pending,
-            "revision": current, "error": record.error, "source": record.discovered.source,
+            # An enabled plugin without its tables is reported failed (health degraded) until migrated.
+            "state": "failed" if record.not_served else record.state, "version": record.version,
+            "pending_migrations": pending, "revision": current, "error": record.error or record.not_served,
+            "source": record.discovered.source,
             "path": str(record.discovered.root), "requires": list(record.requires),
             "description": record.discovered.manifest.description if record.discovered.manifest else None,
             "tables": list(PLUGIN_TABLE_OWNERS.get(name, ())),
         }
 
     # -- state changes ----------------------------------------------------------------------------
-    def _set_state(self, name: str, state: str, note: str | None = None) -> None:
+    def set_state(self, name: str, state: str, note: str | None = None) -> None:
+        """Persist the operator's choice for ``name`` (every worker reads it at start-up)."""
         row = db.session.get(PluginState, name)
         record = self.records[name]
         if row is None:
@@ -230,13 +234,15 @@ class PluginManager:
         db.session.commit()
         record.state = state
 
-    def _require_usable(self, name: str) -> PluginRecord:
+    def require_usable(self, name: str) -> PluginRecord:
+        """The record of a plugin that loaded (an enabled plugin without its tables included)."""
         record = self.get(name)
         if not record.usable:
             raise PluginError(f"plugin {name!r} is failed: {record.error}")
         return record
 
-    def _call_hook(self, record: PluginRecord, hook: str, *args: Any) -> None:
+    def call_hook(self, record: PluginRecord, hook: str, *args: Any) -> None:
+        """Call a lifecycle hook and commit its writes; a failure is a ``PluginError`` (rolled back)."""
         try:
             getattr(record.plugin, hook)(*args)
             db.session.commit()
@@ -246,6 +252,51 @@ class PluginManager:
             first_line = (str(exc).strip().splitlines() or [""])[0]
             raise PluginError(f"plugin {record.name!r}: {hook} failed: {type(exc).__name__}: {first_line}") from exc
 
+    # -- advice: every command a refusal suggests is one that works as printed -------------------
+    def dependents(self, name: str) -> list[str]:
+        """Enabled plugins that need ``name``, directly or not, in the order they must be taken away."""
+        needing = {name}
+        for other in self.order:  # requirements come before the plugins that need them
+            record = self.records[other]
+            if other != name and record.state == "enabled" and needing & set(record.requires):
+                needing.add(other)
+        return [n for n in reversed(self.order) if n in needing and n != name]
+
+    def missing_requirements(self, name: str) -> list[str]:
+        """Requirements of ``name``, direct or not, that are not enabled, in the order to set them up."""
+        needed: set[str] = set()
+        stack = list(self.records[name].requires)
+        while stack:
+            dep = stack.pop()
+            if dep not in needed and dep in self.records:
+                needed.add(dep)
+                stack.extend(self.records[dep].requires)
+        return [n for n in self.order if n in needed and self.records[n].state != "enabled"]
+
+    def _setup_line(self, name: str) -> str:
+        verb = "enable" if self.records[name].state == "disabled" else "install"
+        return f"shopdb plugin {verb} {name}"
+
+    def uninstall_line(self, name: str) -> str:
+        """The ``plugin uninstall`` command that goes through now (``--yes`` when rows would go)."""
+        held = any(self.row_counts(name).values()) or count_plugin_assets(name)
+        db.session.commit()  # a read; migrations that follow use their own connection
+        return f"shopdb plugin uninstall {name}" + (" --yes" if held else "")
+
+    def unmigrated_advice(self, name: str) -> str:
+        """What to run for an enabled plugin whose chain is at base (its tables were dropped)."""
+        advice = (f"enabled but its tables are missing (chain at base), so it is not served: "
+                  f"`shopdb plugin migrate {name}` re-creates them")
+        if not self.dependents(name):
+            line = self.uninstall_line(name)
+            deletes = " and deletes its assets" if line.endswith("--yes") else ""
+            advice += f", `{line}` removes it{deletes}"
+        return advice
+
+    @staticmethod
+    def _then(lines: list[str]) -> str:
+        return ", then ".join(f"`{line}`" for line in lines)
+
     def require_core_schema(self) -> None:
         """Plugin chains build on the core's tables: refuse to run before the core chain did."""
         if not inspect(db.engine).has_table("plugin_states"):
@@ -253,78 +304,111 @@ class PluginManager:
                               "(or `shopdb db bootstrap`) first")
 
     def migrate(self, name: str, revision: str = "head") -> dict[str, Any]:
-        """Upgrade one plugin's chain; a create_all database is adopted (baseline stamped)."""
-        record = self._require_usable(name)
+        """Upgrade one plugin's chain; a create_all database is adopted (baseline stamped).
+
+        Also the way back for an enabled plugin downgraded to base: it is served after a restart.
+        """
+        record = self.require_usable(name)
         self.require_core_schema()
         chain = record.chain
         db.session.commit()  # migrations run on their own connection; SQLite must not be locked
         result = chain.upgrade(db.engine, revision)
         if result.applied and result.before is not None:
-            self._call_hook(record, "on_upgrade", result.before, result.after)
+            self.call_hook(record, "on_upgrade", result.before, result.after)
         return {"from": result.before, "to": result.after, "applied": result.applied,
-                "adopted": result.adopted}
+                "adopted": result.adopted, "stamped": result.stamped}
 
     def install(self, name: str) -> dict[str, Any]:
-        record = self._require_usable(name)
-        for dep in record.requires:
-            if self.records[dep].state != "enabled":
-                raise PluginError(f"plugin {name!r} requires {dep!r}; install {dep!r} first")
-        fresh = record.chain.current(db.engine) is None
+        """Migrate, call ``on_install`` and enable ``name``.
+
+        Installing an installed plugin only brings its chain to head (``result["already"]`` says
+        its state). If ``on_install`` fails, the database goes back to where it was: tables this
+        install created are dropped, tables that were there before (adopted) keep their rows.
+        """
+        record = self.require_usable(name)
+        missing = self.missing_requirements(name)
+        if missing:
+            raise PluginError(f"plugin {name!r} requires {', '.join(map(repr, missing))}, not enabled; "
+                              f"run {self._then([self._setup_line(m) for m in missing])} first")
+        self.require_core_schema()
+        before = record.chain.current(db.engine)
+        state = record.state
         result = self.migrate(name)
-        if record.state != "enabled":
-            try:
-                self._call_hook(record, "on_install")
-            except PluginError as exc:
-                if fresh:  # leave the database as it was: no half-installed plugin behind
-                    record.chain.downgrade(db.engine, "base")
-                record.error = str(exc)
-                record.state = "failed"
-                raise PluginError(f"{exc}; the install was rolled back") from exc
-            self._set_state(name, "enabled")
+        result["already"] = state if state in ("enabled", "disabled") else None
+        if result["already"]:
+            return result
+        try:
+            self.call_hook(record, "on_install")
+        except PluginError as exc:
+            undone = self._undo_install(record, before, result)
+            record.error = str(exc)
+            record.state = "failed"
+            raise PluginError(f"{exc}; the install was rolled back ({undone})") from exc
+        self.set_state(name, "enabled")
         return result
 
-    def uninstall(self, name: str, yes: bool = False, keep_data: bool = False) -> dict[str, Any]:
+    @staticmethod
+    def _undo_install(record: PluginRecord, before: str | None, result: dict[str, Any]) -> str:
+        """Take back what one install did to the database, and nothing else."""
+        chain = record.chain
+        if result["adopted"]:
+            # The tables were there before (create_all, `db bootstrap`): they and their rows stay;
+            # only the revisions applied on top of the adopted baseline and the stamp go.
+            if result["stamped"] != result["to"]:
+                chain.downgrade(db.engine, result["stamped"])
+            chain.stamp(db.engine, "base")
+            return "its existing tables were kept; only the version stamp was removed"
+        if result["to"] != before:
+            chain.downgrade(db.engine, before or "base")
+            return "the tables it created were dropped" if before is None else f"back at revision {before}"
+        return "the database was not changed"
+
+    def saved_state(self, name: str) -> str:
+        """The persisted choice, also for a plugin that failed to load in this process."""
+        row = db.session.get(PluginState, name)
+        return row.state if row is not None else "available"
+
+    def uninstall(self, name: str, yes: bool = False, keep_data: bool = False,
+                  progress: Progress | None = None) -> dict[str, Any]:
+        """Delete the plugin's assets through the service layer, drop its tables, mark it uninstalled.
+
+        Uninstalling what is not installed changes nothing (``result["already"]``). ``progress`` is
+        called with (assets deleted, total) as the batches commit.
+        """
         record = self.get(name)
-        if record.state in ("available", "uninstalled"):
-            raise PluginError(f"plugin {name!r} is not installed")
+        state = self.saved_state(name) if record.state == "failed" else record.state
+        if state in ("available", "uninstalled"):
+            return {"already": state, "rows": {}, "dropped": False}
         if record.plugin is None:
             raise PluginError(f"plugin {name!r} is failed ({record.error}); fix it before uninstalling, "
                               "its migrations are needed to remove its tables")
-        users = [n for n, r in self.records.items() if name in r.requires and r.state == "enabled"]
+        users = self.dependents(name)
         if users:
-            raise PluginError(f"plugin {name!r} is required by {', '.join(users)}; uninstall those first")
+            raise PluginError(f"plugin {name!r} is required by {', '.join(users)}; "
+                              f"run {self._then([self.uninstall_line(u) for u in users])} first")
         rows = self.row_counts(name)
-        assets = self._asset_count(name)
+        assets = count_plugin_assets(name)
         if assets:
             rows["assets"] = assets
         if not keep_data and any(rows.values()) and not yes:
             held = ", ".join(f"{t}: {n}" for t, n in rows.items() if n)
-            raise PluginError(f"plugin {name!r} tables hold rows ({held}); "
-                              "pass --yes to drop them or --keep-data to keep them")
-        self._call_hook(record, "on_uninstall")
-        result: dict[str, Any] = {"rows": rows, "dropped": False}
+            raise PluginError(f"plugin {name!r} tables hold rows ({held}); `shopdb plugin uninstall {name} --yes` "
+                              f"deletes them, `shopdb plugin uninstall {name} --keep-data` keeps them")
+        self.call_hook(record, "on_uninstall")
+        result: dict[str, Any] = {"already": None, "rows": rows, "dropped": False}
         if not keep_data:
+            try:
+                delete_plugin_assets(name, progress)
+            except RemovalStopped as exc:
+                raise PluginError(f"plugin {name!r}: {exc}; {exc.deleted} of {exc.total} asset(s) were deleted, "
+                                  "the rest and the plugin's tables are kept; run the uninstall again once "
+                                  "the refusal is resolved") from exc
+            db.session.commit()  # end the reads: the downgrade runs on its own connection
             before, after = record.chain.downgrade(db.engine, "base")
-            self._delete_assets(name)
             result.update({"from": before, "to": after, "dropped": True})
-        self._set_state(name, "uninstalled")
+        self.set_state(name, "uninstalled")
+        record.not_served = None
         return result
-
-    def _plugin_asset_filter(self, name: str):
-        return Asset.asset_type_id.in_(select(AssetType.id).where(AssetType.plugin == name))
-
-    def _asset_count(self, name: str) -> int:
-        return db.session.execute(
-            select(func.count()).select_from(Asset).where(self._plugin_asset_filter(name))).scalar_one()
-
-    def _delete_assets(self, name: str) -> None:
-        """The plugin's assets in the core go with its tables (their relationships cascade)."""
-        count = self._asset_count(name)
-        if count:
-            db.session.execute(delete(Asset).where(self._plugin_asset_filter(name)))
-            db.session.add(AuditLog(username=audit_actor()[1], action="delete", table_name="assets",
-                                    row_id="*", after=None, before={"uninstalled_plugin": name, "assets": count}))
-            db.session.commit()
 
     def row_counts(self, name: str) -> dict[str, int]:
         existing = set(inspect(db.engine).get_table_names())
@@ -336,28 +420,39 @@ class PluginManager:
                 ).scalar_one()
         return counts
 
-    def enable(self, name: str) -> None:
-        record = self._require_usable(name)
+    def enable(self, name: str) -> bool:
+        """Enable an installed plugin; False when it already was."""
+        record = self.require_usable(name)
         if record.state == "enabled":
-            raise PluginError(f"plugin {name!r} is already enabled")
+            return False
         if record.state != "disabled":
-            raise PluginError(f"plugin {name!r} is {record.state}; install it first")
-        for dep in record.requires:
-            if self.records[dep].state != "enabled":
-                raise PluginError(f"plugin {name!r} requires {dep!r}, which is {self.records[dep].state}")
-        self._set_state(name, "enabled")
-        self._call_hook(record, "on_enable")
+            lines = [self._setup_line(n) for n in self.missing_requirements(name)]
+            raise PluginError(f"plugin {name!r} is not installed; run "
+                              f"{self._then([*lines, f'shopdb plugin install {name}'])}")
+        missing = self.missing_requirements(name)
+        if missing:
+            raise PluginError(f"plugin {name!r} requires {', '.join(map(repr, missing))}, not enabled; "
+                              f"run {self._then([self._setup_line(m) for m in missing])} first")
+        self.set_state(name, "enabled")
+        self.call_hook(record, "on_enable")
+        return True
 
-    def disable(self, name: str) -> None:
+    def disable(self, name: str) -> bool:
+        """Disable an enabled plugin (its tables and data stay); False when it already was disabled."""
         record = self.get(name)
-        if record.state != "enabled":
-            raise PluginError(f"plugin {name!r} is {record.state}, not enabled")
-        users = [n for n, r in self.records.items() if name in r.requires and r.state == "enabled"]
+        state = self.saved_state(name) if record.state == "failed" else record.state
+        if state == "disabled":
+            return False
+        if state != "enabled":
+            raise PluginError(f"plugin {name!r} is not installed; there is nothing to disable")
+        users = self.dependents(name)
         if users:
-            raise PluginError(f"plugin {name!r} is required by {', '.join(users)}; disable those first")
-        self._set_state(name, "disabled")
+            raise PluginError(f"plugin {name!r} is required by {', '.join(users)}; "
+                              f"run {self._then([f'shopdb plugin disable {u}' for u in users])} first")
+        self.set_state(name, "disabled")
         if record.plugin is not None:
-            self._call_hook(record, "on_disable")
+            self.call_hook(record, "on_disable")
+        return True
 
     # -- upgrade-all ------------------------------------------------------------------------------
     def upgrade_all_plugins(
@@ -374,7 +469,7 @@ class PluginManager:
         report = UpgradeReport()
         self.require_core_schema()
         self.refresh_states()
-        wanted = self._wanted_plugins()
+        wanted = self.wanted_plugins()
         for name in self.order:
             record = self.records[name]
             status: dict[str, Any] = {"from": None, "to": None, "applied": 0}
@@ -405,7 +500,8 @@ class PluginManager:
                 progress(name, status)
         return report
 
-    def _wanted_plugins(self) -> set[str] | None:
+    def wanted_plugins(self) -> set[str] | None:
+        """``SHOPDB_PLUGINS`` and everything those need; None when every plugin is wanted."""
         selected = current_app.config.get("SHOPDB_PLUGINS")
         if not selected:
             return None

@@ -21,6 +21,9 @@ class PluginRecord:
     error: str | None = None
     registered: bool = False
     requires: tuple[str, ...] = ()
+    # Why an enabled, loadable plugin is not served by this process (its chain is at base). It is not
+    # failed: `plugin migrate` re-creates its tables and `plugin uninstall` removes it.
+    not_served: str | None = None
 
     @property
     def version(self) -> str | None:

@@ -106,15 +106,19 @@ class AssetDetail(MethodView):
         return responses.no_content()
 
 
+_relationship_schema = RelationshipSchema()
+
+
 def relationship_dict(rel: AssetRelationship, other: Asset, assetid: int) -> dict:
-    return {
+    """One edge seen from ``assetid``, shaped by ``RelationshipSchema`` (what the OpenAPI shows)."""
+    return _relationship_schema.dump({
         "id": rel.id, "kind": rel.kind, "source_assetid": rel.source_assetid,
         "target_assetid": rel.target_assetid, "notes": rel.notes,
         "direction": "outgoing" if rel.source_assetid == assetid else "incoming",
         "other_assetid": other.assetid, "other_asset_tag": other.asset_tag,
         "other_name": other.name, "other_asset_type": other.asset_type.name,
-        "created_at": rel.created_at.isoformat(),
-    }
+        "created_at": rel.created_at,
+    })
 
 
 @blp.route("/<int:assetid>/relationships")

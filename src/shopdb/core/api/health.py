@@ -5,14 +5,17 @@ from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from ... import __version__
-from ...api import responses
+from ...api import envelope, responses
 from ...extensions import db
 from ...plugins.manager import get_manager
+from ..schemas.health import HealthSchema
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness and plugin state")
 
 
 @blp.route("", methods=["GET"])
+@blp.response(200, envelope(HealthSchema))
+@blp.alt_response(503, schema=envelope(HealthSchema), description="the database does not answer")
 def health():
     """``ok`` when the database answers and no plugin failed; ``degraded`` otherwise."""
     try:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
 from .base import TimestampMixin, VersionedMixin
+from .keys import ASSET_SITE_INFO, key_column, key_length
 
 ASSET_STATUSES = ("active", "in_repair", "inactive", "retired", "lost")
 
@@ -25,13 +29,18 @@ class Asset(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "assets"
     __table_args__ = (
-        UniqueConstraint("site_id", "asset_tag"),
+        UniqueConstraint("site_id", "asset_tag"),  # exact spelling; kept, SQLite cannot drop it in place
+        # The rule itself: one tag per site whatever its case (docs/adr/0008).
+        Index("uq_assets_site_id_asset_tag_key", "site_id", "asset_tag_key", unique=True),
+        # The target of the extension tables' (assetid, site_id) foreign keys.
+        Index("uq_assets_assetid_site_id", "assetid", "site_id", unique=True),
         CheckConstraint(f"status IN {ASSET_STATUSES!r}", name="status"),
         Index("ix_assets_site_id_status", "site_id", "status"),
     )
 
     assetid: Mapped[int] = mapped_column(primary_key=True)
     asset_tag: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    asset_tag_key: Mapped[str] = key_column("asset_tag", length=key_length(64))
     name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     asset_type_id: Mapped[int] = mapped_column(
         ForeignKey("asset_types.id", ondelete="RESTRICT"), nullable=False, index=True
@@ -47,3 +56,22 @@ class Asset(TimestampMixin, VersionedMixin, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
     asset_type: Mapped[AssetType] = relationship(lazy="joined", innerjoin=True)
+
+
+@event.listens_for(Asset, "after_update")
+def _extension_rows_follow_the_site(_mapper, _connection, asset: Asset) -> None:
+    """The database moved the extension row's ``site_id`` with the asset (ON UPDATE CASCADE); say so to
+    the extension object already in the session, so it does not show the old site until reloaded."""
+    if not inspect(asset).attrs.site_id.history.has_changes():
+        return
+    session = inspect(asset).session
+    if session is None:
+        return
+    for mapper in db.Model.registry.mappers:
+        copies = [c.key for c in mapper.columns if c.info.get(ASSET_SITE_INFO)]
+        if not copies:
+            continue
+        extension: Any = session.identity_map.get(mapper.identity_key_from_primary_key((asset.assetid,)))
+        if extension is not None:
+            for key in copies:
+                set_committed_value(extension, key, asset.site_id)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from .base import TimestampMixin, utcnow
+from .keys import key_column, key_length
 from .site import Site
 
 ROLES = ("viewer", "editor", "admin")  # ordered: each role can do what the ones before it can
@@ -32,10 +34,15 @@ class User(TimestampMixin, db.Model):
     """A person or service account. No sites listed means every site."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        # ``Anna`` and ``anna`` are one login (docs/adr/0008).
+        Index("uq_users_username_key", "username_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    username_key: Mapped[str] = key_column("username", length=key_length(64))
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default="viewer")
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
+from sqlalchemy import DateTime
 
+from ...api.timestamps import with_offset
+from ...extensions import db
 from ..models import ASSET_STATUSES
 from .common import Id, StrictSchema, Text
 
@@ -12,7 +15,7 @@ class AssetTypeSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     name = Text(64, required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
     label = Text(120, required=True)
-    plugin = fields.Str(dump_only=True)
+    plugin = fields.Str(dump_only=True, allow_none=True, metadata={"description": "null for a core type"})
 
 
 class AssetFieldsSchema(StrictSchema):
@@ -46,10 +49,11 @@ class RelationshipSchema(StrictSchema):
     target_assetid = Id(required=True)
     source_assetid = fields.Int(dump_only=True)
     notes = Text(500, allow_none=True)
-    direction = fields.Str(dump_only=True)
+    direction = fields.Str(dump_only=True, metadata={"enum": ["outgoing", "incoming"]})
     other_assetid = fields.Int(dump_only=True)
     other_asset_tag = fields.Str(dump_only=True)
     other_name = fields.Str(dump_only=True)
+    other_asset_type = fields.Str(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -62,3 +66,15 @@ class AuditEntrySchema(StrictSchema):
     row_id = fields.Str()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+
+    @post_dump
+    def _snapshot_timestamps_with_offset(self, data: dict, **_kwargs) -> dict:
+        """Snapshots written before timestamps carried their offset hold naive UTC text: add the ``Z``."""
+        table = db.metadata.tables.get(data.get("table_name") or "")
+        if table is None:
+            return data
+        stamps = {column.key for column in table.columns if isinstance(column.type, DateTime)}
+        for side in ("before", "after"):
+            if data.get(side):
+                data[side] = {k: with_offset(v) if k in stamps else v for k, v in data[side].items()}
+        return data

@@ -39,3 +39,19 @@ class UserSchema(StrictSchema):
     site_ids = fields.List(fields.Int(strict=True), load_default=list)
     is_active = StrictBool(load_default=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+class SessionSchema(StrictSchema):
+    """What ``POST /auth/login`` answers: the session's user and the CSRF token its writes send."""
+
+    username = fields.Str()
+    role = fields.Str()
+    csrf_token = fields.Str()
+
+
+class MeSchema(StrictSchema):
+    id = fields.Int()
+    username = fields.Str()
+    role = fields.Str()
+    site_ids = fields.List(fields.Int(), metadata={"description": "empty: every site"})
+    csrf_token = fields.Str(allow_none=True, metadata={"description": "only for a browser session"})

@@ -1,4 +1,5 @@
-"""Base schema conventions: unknown fields are refused, strings are trimmed and bounded."""
+"""Base schema conventions: unknown fields are refused, strings are trimmed and bounded, timestamps carry
+their offset."""
 
 from __future__ import annotations
 
@@ -7,12 +8,30 @@ import datetime as dt
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ...api.errors import MAX_INT
+from ...api.timestamps import rfc3339, with_offset
+
+
+def _timestamp_text(value: dt.datetime | str) -> str:
+    # Text: a value dumped once already (a nested dict a helper shaped with its own schema).
+    return with_offset(value) if isinstance(value, str) else rfc3339(value)
+
+
+# How a DateTime field writes "iso": RFC 3339 with the offset (naive values are UTC), not naive ISO.
+_RFC3339_FORMATS = {**fields.DateTime.SERIALIZATION_FUNCS, "iso": _timestamp_text, "iso8601": _timestamp_text}
 
 
 class StrictSchema(Schema):
+    """Base of every request and response schema, the core's and the plugins'."""
+
     class Meta:
         unknown = RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        # Every timestamp field (DateTime, NaiveDateTime, AwareDateTime, a plugin's own subclass) emits
+        # its offset: the OpenAPI says ``date-time`` (RFC 3339), and stored values are naive UTC.
+        if isinstance(field_obj, fields.DateTime):
+            field_obj.SERIALIZATION_FUNCS = _RFC3339_FORMATS
 
     @post_load
     def _naive_utc(self, data: dict, **_kwargs) -> dict:

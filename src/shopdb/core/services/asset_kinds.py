@@ -39,8 +39,10 @@ class AssetKind:
             return ()
         from sqlalchemy import inspect
 
+        from ..models.keys import is_derived  # normalised keys and the site copy (ADR 0008)
+
         return tuple(attr.key for attr in inspect(self.extension_model).column_attrs
-                     if attr.key not in ("assetid", "site_id"))
+                     if attr.key not in ("assetid", "site_id") and not is_derived(attr))
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ...api.errors import Conflict, ValidationFailed
 from ...extensions import db
@@ -159,12 +160,7 @@ def update_asset(
     hooks.check("asset_validate", action="update", asset=asset, asset_type=asset.asset_type.name,
                 fields=dict(fields), extension_fields=dict(ext))
     before = _event_payload(asset, extension)
-    changes = writes.update(asset, fields)
-    if extension is not None and ext:
-        extension_changes = writes.update(extension, ext)
-        if extension_changes and not changes:
-            writes.touch(asset)  # the object as a whole changed: bump its version
-        changes.update(extension_changes)
+    changes = _write_asset_and_extension(asset, fields, extension, ext)
     if changes:
         writes.emit_after_commit(
             "asset_updated", assetid=asset.assetid, asset_type=asset.asset_type.name,
@@ -172,6 +168,30 @@ def update_asset(
             before=before, after=_event_payload(asset, extension),
         )
     return changes
+
+
+def _write_asset_and_extension(asset: Asset, fields: dict, extension: Any | None, ext: dict) -> dict:
+    """The asset, then its extension row. A move drags the extension row to the new site in the same
+    statement (ON UPDATE CASCADE, ADR 0008), *before* the new extension values are written: moving a
+    PC together with a new IP, its old IP taken there, would clash on the way. The rules already
+    checked the final state, so such a clash is retried in the other order, extension first."""
+    def write(extension_first: bool) -> dict:
+        extension_changes = writes.update(extension, ext) if extension_first and extension is not None else {}
+        changes = writes.update(asset, fields)
+        if extension is not None and ext and not extension_first:
+            extension_changes = writes.update(extension, ext)
+        if extension_changes and not changes:
+            writes.touch(asset)  # the object as a whole changed: bump its version
+        return {**changes, **extension_changes}
+
+    moving = extension is not None and ext and fields.get("site_id", asset.site_id) != asset.site_id
+    if not moving:
+        return write(extension_first=False)
+    try:
+        with db.session.begin_nested():
+            return write(extension_first=False)
+    except (IntegrityError, OperationalError):
+        return write(extension_first=True)
 
 
 def delete_asset(asset: Asset, /, *, expected_version: int | None = None) -> None:

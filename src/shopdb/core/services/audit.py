@@ -10,12 +10,16 @@ from typing import Any
 from flask import g, has_request_context
 from sqlalchemy import inspect
 
+from ...api.timestamps import rfc3339
 from ...extensions import db
 from ..models import AuditLog
+from ..models.keys import is_derived
 
 
 def _json_safe(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime):
+        return rfc3339(value)  # with its offset, like every timestamp the API shows
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
@@ -27,7 +31,8 @@ def _json_safe(value: Any) -> Any:
 def snapshot(obj: Any) -> dict[str, Any]:
     """The row's column values as JSON-safe data (what the audit log stores)."""
     mapper = inspect(obj).mapper
-    return {attr.key: _json_safe(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+    # Columns derived from others (normalised keys, the asset's site copy: ADR 0008) are left out.
+    return {attr.key: _json_safe(getattr(obj, attr.key)) for attr in mapper.column_attrs if not is_derived(attr)}
 
 
 def row_id(obj: Any) -> str:

@@ -31,7 +31,7 @@ from ...api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ..models import Asset
 from ..models.base import utcnow
-from . import audit
+from . import audit, unique_rules
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
@@ -66,6 +66,35 @@ def transaction() -> Iterator[None]:
     _deliver_events()
 
 
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A part of the current transaction that may fail alone (one row of an import): on an error its
+    rows, their audit entries and the events it queued are undone, the rest stays. The error is
+    raised like ``transaction()`` raises it (a constraint violation becomes ``Conflict``...)."""
+    session = db.session
+    queued = len(session.info.get(_PENDING, []))
+    nested = session.begin_nested()
+    try:
+        yield
+        nested.commit()
+    except (IntegrityError, OperationalError) as exc:
+        _undo(nested, queued)
+        refusal = _constraint_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+    except BaseException:
+        _undo(nested, queued)
+        raise
+
+
+def _undo(nested: Any, queued: int) -> None:
+    if nested.is_active:
+        nested.rollback()
+    # Events of rolled-back rows must never reach subscribers.
+    del db.session.info.get(_PENDING, [])[queued:]
+
+
 def _constraint_refusal(exc: IntegrityError | OperationalError) -> Conflict | ValidationFailed | None:
     """The database refused the write: a CHECK (422) or a unique/foreign key (409).
 
@@ -75,6 +104,14 @@ def _constraint_refusal(exc: IntegrityError | OperationalError) -> Conflict | Va
     lowered = message.lower()
     if "check constraint" in lowered or "constraint `ck_" in lowered or getattr(exc.orig, "args", [None])[0] == 4025:
         return ValidationFailed({"database": [message]}, "The database refused a value (a CHECK constraint).")
+    # A unique rule of any table (plugins' too), named as ensure_unique names it (ADR 0008). MariaDB
+    # reports a duplicate made by a cascaded move (error 1761) as an OperationalError.
+    rule = unique_rules.rule_for(db.metadata, str(exc.orig), exc.statement)
+    if rule is not None:
+        where = " at this site" if rule.per_site else ""
+        return Conflict(f"{rule.field} is already in use{where}.",
+                        {"fields": {rule.field: [f"Already in use{where}."]}, "field": rule.field},
+                        code="duplicate")
     if isinstance(exc, IntegrityError):
         return Conflict("The change conflicts with existing data (a duplicate or a row still in use).",
                         {"database": message})

@@ -1,0 +1,255 @@
+"""Import: every record through its kind's flat schema and the asset service, in ONE transaction.
+
+Validation *is* the write: each record is written inside its own savepoint, so the plugin's rules,
+the uniqueness checks and the database's constraints run exactly as they will for real, and a
+refused record is rolled back alone (its audit entries and queued events with it). At the end the
+whole transaction is committed, or rolled back for ``dry_run`` and for a file with refused records
+(unless ``skip_bad``). Records match existing assets by (site code, asset_tag), case-insensitive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy import inspect, select
+
+from ....api.errors import ApiError
+from ....extensions import db
+from ...models import Asset
+from ...models.keys import normal_key
+from .. import assets as asset_service
+from .. import writes
+from .layout import META_COLUMNS, REFERENCE_COLUMNS, TransferKind, cell_value, kind_of, place_field
+from .places import Places
+
+EXPUNGE_EVERY = 1000
+# Columns resolved here (site, location, type) or assigned by the database: never given to the schema.
+_NOT_SCHEMA_INPUTS = frozenset({"site", "location", "asset_type", *META_COLUMNS})
+
+
+class RowRefused(Exception):
+    """One record cannot be written; the message says why (the caller adds its line)."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (where, message), in file order
+    places_created: dict[str, int] = field(default_factory=dict)
+    written: bool = False
+
+    @property
+    def good(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+class _Discard(Exception):
+    """Leave ``writes.transaction()`` by rolling everything back (dry run, or a refused file)."""
+
+
+def run_import(records: Iterable[tuple[str, dict[str, Any]]], *, text_cells: bool, dry_run: bool = False,
+               skip_bad: bool = False, advance: Callable[[], None] | None = None) -> ImportReport:
+    """Import ``(where, record)`` pairs (``where`` is ``line 12`` or ``index 3``, used in messages).
+
+    ``text_cells``: the values are CSV text (typed here by each field of the schema; an empty cell is
+    no value). Returns what happened; ``written`` says whether the transaction was committed.
+    """
+    report = ImportReport()
+    importer = _Importer(text_cells)
+    try:
+        with writes.transaction():
+            importer.start()
+            for count, (where, record) in enumerate(records, start=1):
+                try:
+                    outcome = importer.apply(where, record)
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                except RowRefused as exc:
+                    report.errors.append((where, str(exc)))
+                if advance is not None:
+                    advance()
+                if count % EXPUNGE_EVERY == 0:
+                    db.session.expunge_all()  # all flushed; keeps the identity map small on big files
+            report.places_created = dict(importer.places.created)
+            if dry_run or (report.errors and not skip_bad):
+                raise _Discard
+    except _Discard:
+        return report
+    report.written = True
+    return report
+
+
+@dataclass
+class _Holder:
+    where: str
+    site_id: int
+    type_name: str
+
+
+class _Importer:
+    def __init__(self, text_cells: bool):
+        self.text_cells = text_cells
+        self.places: Places
+        self.tags: dict[tuple[int, str], str] = {}  # (site, tag key) → where it appeared first
+        self.values: dict[tuple[str, str], list[_Holder]] = {}  # extension (field, value key) → rows
+        self._schemas: dict[tuple[str, bool], Schema] = {}
+
+    def schema(self, kind: TransferKind, *, partial: bool = False) -> Schema:
+        """One schema instance per kind (building one per row would cost more than the row's write)."""
+        key = (kind.type_name, partial)
+        if key not in self._schemas:
+            self._schemas[key] = kind.schema(partial=partial)
+        return self._schemas[key]
+
+    def start(self) -> None:
+        self.places = Places()
+
+    def apply(self, where: str, record: dict[str, Any]) -> str:
+        if not isinstance(record, dict):
+            raise RowRefused("not an object")
+        mark = self.places.mark()
+        try:
+            with writes.savepoint():
+                return self._apply(where, record)
+        except RowRefused:
+            self.places.undo(mark)
+            raise
+        except ValidationError as exc:
+            self.places.undo(mark)
+            raise RowRefused(_field_messages(exc.messages)) from None
+        except ApiError as exc:
+            self.places.undo(mark)
+            raise RowRefused(self._explain(exc, record)) from None
+
+    # -- one record ----------------------------------------------------------------------------------
+    def _apply(self, where: str, record: dict[str, Any]) -> str:
+        if None in record:
+            raise RowRefused("more values than the header has columns")
+        type_name = _text(record.get("asset_type"))
+        if not type_name:
+            raise RowRefused("asset_type: Missing data for required field.")
+        plugin = self.places.asset_type(type_name, record.get("asset_type_label"))
+        kind = kind_of(type_name, plugin)
+        if kind is None:
+            raise RowRefused(f"asset_type: {type_name!r} assets belong to plugin {plugin!r}, which is not enabled")
+        self._refuse_foreign_columns(kind, record)
+        site_id = self.places.site(record.get("site"), record.get("site_name"), record.get("site_timezone"))
+        tag = _text(record.get("asset_tag"))
+        existing = None
+        if tag:
+            key = (site_id, normal_key([tag]))
+            if key in self.tags:
+                raise RowRefused(f"asset_tag {tag!r} appears twice in the file ({self.tags[key]} and {where})")
+            self.tags[key] = where
+            existing = db.session.execute(select(Asset).where(
+                Asset.site_id == site_id, Asset.asset_tag_key == key[1])).scalar_one_or_none()
+        data = self._inputs(kind, record)
+        data["site_id"] = site_id
+        if "location" in record:
+            path = _text(record.get("location"))
+            data["location_id"] = self.places.location(site_id, path) if path else None
+        outcome = self._update(kind, existing, data) if existing is not None else self._create(kind, data, record)
+        self._remember_values(where, site_id, kind, outcome)
+        return outcome[0]
+
+    def _create(self, kind: TransferKind, data: dict[str, Any], record: dict[str, Any]) -> tuple[str, Asset, Any]:
+        if "asset_type" in kind.inputs:
+            data["asset_type"] = kind.type_name
+        loaded = self.schema(kind).load(data)
+        loaded.pop("asset_type", None)
+        core, extension, _version = asset_service.split_fields(loaded)
+        for name in sorted(kind.state):  # the plugin's own state (a stick's custody): restored as it was
+            value = record.get(name)
+            if value not in (None, ""):
+                if not isinstance(value, str):
+                    raise RowRefused(f"{name}: Not a valid string.")
+                extension[name] = value
+        asset, row = asset_service.create_asset(core, type_name=kind.type_name, extension_fields=extension)
+        return "created", asset, row
+
+    def _update(self, kind: TransferKind, asset: Asset, data: dict[str, Any]) -> tuple[str, Asset, Any]:
+        if asset.asset_type.name != kind.type_name:
+            raise RowRefused(f"asset_tag {asset.asset_tag!r} exists at this site as a {asset.asset_type.name}, "
+                             f"not a {kind.type_name}")
+        loaded = self.schema(kind, partial=True).load(data)
+        loaded.pop("asset_type", None)
+        loaded.pop("version", None)
+        extension = asset_service.load_extension(asset)
+        differs = {}
+        for name, value in loaded.items():
+            holder = asset if name in asset_service.ASSET_FIELDS else extension
+            current = getattr(holder, name, None) if holder is not None else None
+            if current == value or (self.text_cells and value is None and current == ""):
+                continue  # a CSV cannot tell an empty text from no text
+            differs[name] = value
+        if not differs:
+            return "unchanged", asset, extension
+        core, ext, _ = asset_service.split_fields(differs)
+        changes = asset_service.update_asset(asset, core, extension_fields=ext)
+        return ("updated" if changes else "unchanged"), asset, extension
+
+    def _inputs(self, kind: TransferKind, record: dict[str, Any]) -> dict[str, Any]:
+        """The record's values for the schema: typed from CSV text, empty cells as no value."""
+        fields = self.schema(kind).fields if self.text_cells else {}
+        data: dict[str, Any] = {}
+        for column, raw in record.items():
+            if column in _NOT_SCHEMA_INPUTS or column not in kind.inputs:
+                continue
+            value = raw
+            if self.text_cells:
+                schema_field = fields[column]
+                value = cell_value(schema_field, raw if isinstance(raw, str) else "")
+                if value is None and not (schema_field.allow_none or schema_field.required):
+                    continue  # an empty cell of a field with a default: the default (create) or unchanged
+            data[column] = value
+        return data
+
+    def _refuse_foreign_columns(self, kind: TransferKind, record: dict[str, Any]) -> None:
+        """A value in a column this kind does not have is an error (an empty one is the CSV's union)."""
+        ignored = set(META_COLUMNS) | set(REFERENCE_COLUMNS) | kind.shown | kind.state
+        foreign = sorted(column for column, value in record.items()
+                         if value not in (None, "") and column not in ignored and not kind.accepts(column))
+        if foreign:
+            raise RowRefused(f"{', '.join(foreign)}: not a field of {kind.type_name} assets")
+
+    # -- messages ------------------------------------------------------------------------------------
+    def _remember_values(self, where: str, site_id: int, kind: TransferKind, outcome: tuple[str, Asset, Any]) -> None:
+        """Extension values as stored (after the plugin's normal forms), to name the earlier line of a duplicate."""
+        row = outcome[2]
+        if row is None:
+            return
+        for attr in inspect(row).mapper.column_attrs:
+            value = getattr(row, attr.key)
+            if attr.key not in ("assetid", "site_id") and isinstance(value, str) and value:
+                self.values.setdefault((attr.key, value.casefold()), []).append(
+                    _Holder(where, site_id, kind.type_name))
+
+    def _explain(self, exc: ApiError, record: dict[str, Any]) -> str:
+        fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
+        if isinstance(exc.details, dict) and "field" in exc.details and "value" in exc.details:
+            holders = self.values.get((exc.details["field"], str(exc.details["value"]).casefold()), [])
+            type_name = _text(record.get("asset_type"))
+            same = [h for h in holders if h.type_name == type_name] or holders
+            if same:
+                return f"{exc.message.rstrip('.')} ({', '.join(h.where for h in same)} of this file has it)"
+            return f"{exc.message.rstrip('.')} (in the database)"
+        if fields and exc.code == "validation_error":
+            return _field_messages(fields)
+        database = exc.details.get("database") if isinstance(exc.details, dict) else None
+        return f"{exc.message} ({database})" if database else exc.message
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _field_messages(messages: Any) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{place_field(str(k))}: {_field_messages(v)}" for k, v in messages.items())
+    if isinstance(messages, list | tuple):
+        return " ".join(_field_messages(m) for m in messages)
+    return str(messages)
