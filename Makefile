@@ -8,7 +8,7 @@ SHOPDB_PORT ?= 5000
 SHOPDB_WORKERS ?= 2
 DEMO_ASSETS ?= 300
 
-.PHONY: run test install lint bench schema clean ui
+.PHONY: run test install lint bench schema clean ui dist
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("ShopDB needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -49,6 +49,11 @@ run: install ui
 test: install ui
 	$(BIN)/ruff check src plugins tests bench
 	$(BIN)/pytest
+
+# The product: dist/shopdb-*.whl and the sdist, carrying the six plugins and the built UI (ADR 0014).
+dist: install ui
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist
 
 lint: install
 	$(BIN)/ruff check src plugins tests bench

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 from sqlalchemy import func, select
 
 from shopdb.core.models import Asset, AuditLog
@@ -35,3 +38,19 @@ def make_asset(client, headers, site_id: int, tag: str, **fields) -> dict:
     response = client.post("/api/v1/assets", json=body, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()["data"]
+
+
+def free_port() -> int:
+    """A free loopback port for a test server: from ``SHOPDB_TEST_PORT_RANGE`` (``5630-5649``) if set, else
+    one the OS picks."""
+    wanted = os.environ.get("SHOPDB_TEST_PORT_RANGE", "")
+    low, _, high = wanted.partition("-")
+    candidates = range(int(low), int(high) + 1) if low and high else [0]
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in {wanted}")

@@ -6,14 +6,14 @@ import json
 import textwrap
 from pathlib import Path
 
-ENV_PY = """from shopdb.plugins.alembic_template import run_plugin_migrations
+ENV_PY = """from shopdb.plugins.toolkit import run_plugin_migrations
 
 PLUGIN_NAME = "{name}"
 run_plugin_migrations(PLUGIN_NAME)
 """
 
 BASELINE = '''"""{name} baseline"""
-from shopdb.plugins.alembic_template import create_plugin_tables, drop_plugin_tables
+from shopdb.plugins.toolkit import create_plugin_tables, drop_plugin_tables
 
 revision = "0001"
 down_revision = None
@@ -32,7 +32,7 @@ def downgrade() -> None:
 MODELS = """from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import db
 
 
 class {Name}(db.Model):
@@ -45,8 +45,8 @@ class {Name}(db.Model):
 ROUTES = """from flask_smorest import Blueprint
 from marshmallow import fields
 
-from shopdb.core.schemas import AssetFieldsSchema
-from shopdb.plugins.extension_api import ExtensionResource
+from shopdb.plugins.toolkit import AssetFieldsSchema
+from shopdb.plugins.toolkit import ExtensionResource
 
 from .models import {Name}
 
@@ -60,8 +60,8 @@ class {Name}Schema(AssetFieldsSchema):
 ExtensionResource(model={Name}, schema={Name}Schema, type_name="{name}").register(blp)
 """
 
-PLUGIN = """from shopdb.core.services.assets import ensure_asset_type
-from shopdb.plugins.base import BasePlugin
+PLUGIN = """from shopdb.plugins.toolkit import ensure_asset_type
+from shopdb.plugins.toolkit import BasePlugin
 
 from .models import {Name}
 from .routes import blp

@@ -5,8 +5,9 @@ bundled plugin enabled, a demo plant seeded so ids exist), as an admin:
 
 - positive data that fills every documented field of every body (the document is rewritten so each
   writable property is required; ``version``, the optimistic lock, stays optional so updates can land),
-  with ids (in paths and bodies) drawn from the seeded rows and real values for text the server reads
-  for meaning (a time zone, an address), so requests get past validation to the code behind it;
+  with ids (in paths and bodies) drawn from the seeded rows, real values for text the server reads
+  for meaning (a time zone, an address) and the bundled slugs of a choice set (``x-choice-set``), so
+  requests get past validation to the code behind it;
 - negative data (wrong types, out-of-range values, missing fields...) on the document as published.
 
 Checks: no 5xx, the status is documented, the content type is documented, the body matches the schema
@@ -106,6 +107,8 @@ def fill_every_field(spec: dict[str, Any], ids: dict[str, list[int]]) -> dict[st
             values = ids_for(name)
         elif name in MEANINGFUL and "$ref" not in target:
             values = MEANINGFUL[name]
+        elif "x-choice-set" in target:  # an open vocabulary: its bundled slugs are always in the set
+            values = target.get("examples")
         if values:
             for key in ("minimum", "maximum", "pattern", "format", "minLength", "maxLength"):
                 target.pop(key, None)

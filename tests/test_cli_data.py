@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from shopdb import events
 from shopdb.core.models import Asset, AssetType
 from shopdb.extensions import db
-from shopdb.plugins import hooks
 
 from helpers import counts, make_asset, make_generic_type
 
@@ -175,7 +175,7 @@ def test_events_of_refused_rows_and_of_dry_runs_are_never_delivered(app, client,
     make_generic_type(client, auth_headers)
     created: list[str] = []
     with app.app_context():
-        hooks.subscribe("asset_created", lambda **payload: created.append(payload["data"]["asset_tag"]), "test")
+        events.subscribe("asset_created", lambda **payload: created.append(payload["data"]["asset_tag"]), "test")
     path = _write(tmp_path / "f.csv", [
         {"asset_type": "fixture", "asset_tag": "F-1", "name": "Good", "site": "P1"},
         {"asset_type": "fixture", "asset_tag": "F-2", "name": "Bad", "site": "P1", "status": "exploded"},

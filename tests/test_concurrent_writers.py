@@ -13,7 +13,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,23 +32,11 @@ from sqlalchemy import text
 from shopdb.extensions import db
 from shopdb.testing import ADMIN_PASSWORD, SERVER_URLS, reset_database
 
+from helpers import free_port
+
 BIN = Path(sys.executable).parent
 WRITERS = 20
 TIMEOUT = 30  # seconds for any one request; the whole module stays well under a minute per database
-
-
-def free_port() -> int:
-    wanted = os.environ.get("SHOPDB_TEST_PORT_RANGE", "")
-    low, _, high = wanted.partition("-")
-    candidates = range(int(low), int(high) + 1) if low and high else [0]
-    for port in candidates:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise RuntimeError(f"no free port in {wanted}")
 
 
 @dataclass

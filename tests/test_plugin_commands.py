@@ -29,7 +29,7 @@ from plugin_factory import write_plugin
 
 SHOPDB = str(Path(sys.executable).with_name("shopdb"))
 SRC = Path(__file__).resolve().parent.parent / "src" / "shopdb"
-ADVISING_SOURCES = [SRC / "plugins" / "manager.py", SRC / "plugins" / "cli.py", SRC / "cli" / "db.py"]
+ADVISING_SOURCES = [SRC / "plugins" / "manager.py", SRC / "cli" / "plugins.py", SRC / "cli" / "db.py"]
 ADVICE = re.compile(r"`(shopdb [^`]+)`")
 # Test plugins: cmduser requires cmdbase; cmdseeded's on_install fails while SEEDED_FAILS is set.
 SEEDED_ON_INSTALL = """

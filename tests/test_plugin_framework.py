@@ -98,7 +98,7 @@ def test_served_plugin_api_and_health(sqlite_url, plugin_dir):
     health = client.get("/api/v1/health").get_json()["data"]
     assert health["status"] == "ok"
     assert health["plugins"]["gadgets"] == {"state": "enabled", "version": "0.1.0", "pending_migrations": 0,
-                                            "error": None}
+                                            "error": None, "ui": None}
 
 
 def test_shopdb_plugins_selects_what_a_sister_site_adopts(sqlite_url, plugin_dir):

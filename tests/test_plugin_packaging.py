@@ -34,15 +34,20 @@ pipgizmo = "shopdb_pipgizmo.plugin:PipgizmoPlugin"
 packages = ["shopdb_pipgizmo"]
 
 [tool.setuptools.package-data]
-shopdb_pipgizmo = ["manifest.json", "migrations/*", "migrations/versions/*"]
+shopdb_pipgizmo = ["manifest.json", "migrations/*", "migrations/versions/*", "ui/*"]
 """
 
+# The plugin's own UI bundle: an ES module the web UI imports (docs/PLUGIN-HOOKS.md).
+UI_MODULE = "export default { name: 'pipgizmo', label: 'Gizmos', menu: [], routes: [] }\n"
 
-def test_pip_installed_plugin_is_discovered_migrated_and_served(tmp_path, monkeypatch):
+
+def test_pip_installed_plugin_is_discovered_migrated_and_served_with_its_own_ui(tmp_path, monkeypatch):
     project = tmp_path / "project"
     project.mkdir()
     built = write_plugin(tmp_path / "staging", "pipgizmo")
     shutil.copytree(built, project / "shopdb_pipgizmo")
+    (project / "shopdb_pipgizmo" / "ui").mkdir()
+    (project / "shopdb_pipgizmo" / "ui" / "index.js").write_text(UI_MODULE)
     (project / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
@@ -66,7 +71,19 @@ def test_pip_installed_plugin_is_discovered_migrated_and_served(tmp_path, monkey
     site_id = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]["id"]
     made = client.post("/api/v1/pipgizmo", json={"asset_tag": "G", "name": "g", "site_id": site_id}, headers=headers)
     assert made.status_code == 201, made.get_json()
-    assert client.get("/api/v1/health").get_json()["data"]["plugins"]["pipgizmo"]["state"] == "enabled"
+    health = client.get("/api/v1/health").get_json()["data"]["plugins"]["pipgizmo"]
+    assert health["state"] == "enabled" and health["ui"] == "/plugins/pipgizmo/index.js"
+    bundle = client.get(health["ui"])
+    assert bundle.status_code == 200 and bundle.get_data(as_text=True) == UI_MODULE
+    assert bundle.mimetype in ("text/javascript", "application/javascript")
+    assert client.get("/plugins/pipgizmo/nothing-here.js").status_code == 404
+    assert client.get("/plugins/pipgizmo/../manifest.json").status_code == 404
+
+    with app.app_context():
+        get_manager(app).disable("pipgizmo")
+    disabled = create_app(config).test_client()
+    assert disabled.get(health["ui"]).status_code == 404  # a disabled plugin's UI is not offered
+    assert disabled.get("/api/v1/health").get_json()["data"]["plugins"]["pipgizmo"]["ui"] is None
 
 
 def test_a_folder_named_plugins_on_sys_path_cannot_shadow_folder_plugins(tmp_path, monkeypatch):

@@ -31,9 +31,9 @@ SHOPDB = str(BIN / "shopdb")
 # Quotes, a backslash, a dollar sign and non-ASCII must survive JSON, TOML and Python string literals.
 TRICKY = 'Canary "birds" in C:\\mines, $5 each — ünïcödé'
 EXPECTED_FILES = {
-    "README.md", "__init__.py", "plugin.py", "events.py", "manifest.json", "pyproject.toml",
+    "README.md", "__init__.py", "plugin.py", "rules.py", "demo.py", "events.py", "manifest.json", "pyproject.toml",
     "api/__init__.py", "api/routes.py", "models/__init__.py", "models/canary.py", "schemas/__init__.py",
-    "tests/__init__.py", "tests/test_plugin.py", "migrations/alembic.ini", "migrations/env.py",
+    "tests/__init__.py", "tests/conftest.py", "tests/test_plugin.py", "migrations/alembic.ini", "migrations/env.py",
     "migrations/script.py.mako", "migrations/versions/0001_baseline.py",
 }
 HOOKS = ("get_blueprint", "get_models", "get_event_handlers", "search_assets", "generate_demo",

@@ -133,8 +133,14 @@ def test_ui_end_to_end(page):
     page.click("[data-tab=history]")
     page.click("[data-tab=relationships]")
 
-    # Edit: an invalid value comes back as a field error under its input; a valid one saves.
+    # Edit: an invalid value comes back as a field error under its input; a valid one saves. The type
+    # dropdown reads the open choice set: a type an admin just added is offered by its label.
+    csrf = api_get(page, "/api/v1/auth/me")["data"]["csrf_token"]
+    added = page.request.post("/api/v1/choices/equipment_type", headers={"X-CSRF-Token": csrf},
+                              data={"slug": "injection_moulding", "label": "Injection moulding"})
+    assert added.status == 201, added.text()
     page.get_by_role("link", name="Edit").click()
+    page.locator("[data-field=equipment_type] select").select_option(label="Injection moulding")
     floor_x = page.locator("[data-field=floor_x]")
     floor_x.locator("input").fill("-5")
     page.get_by_role("button", name="Save changes").click()
@@ -145,6 +151,8 @@ def test_ui_end_to_end(page):
     page.get_by_role("button", name="Save changes").click()
     expect(page).to_have_url(re.compile(rf"/assets/{machine['assetid']}\?saved=1"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("(edited)")
+    edited = api_get(page, f"/api/v1/equipment/{machine['assetid']}")["data"]
+    assert edited["equipment_type"] == "injection_moulding"  # the slug is stored, the label was shown
 
     # A stale edit (someone saved in between) is shown as a conflict, not silently applied.
     page.get_by_role("link", name="Edit").click()

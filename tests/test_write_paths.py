@@ -91,13 +91,13 @@ def test_moving_a_pc_through_the_core_endpoint_into_a_site_where_its_ip_is_taken
 
 def test_a_plugin_rule_that_crashes_refuses_the_write_instead_of_letting_it_through(
         app, client, auth_headers, site, count_rows):
-    from shopdb.plugins import hooks
+    from shopdb import events
 
     def broken_rule(**_):
         raise RuntimeError("bug in a plugin's rule")
 
     with app.app_context():
-        hooks.bus().subscribe("asset_validate", broken_rule, "brokenplugin")
+        events.bus().subscribe("asset_validate", broken_rule, "brokenplugin")
     before = count_rows("assets")
     response = client.post("/api/v1/equipment", headers=auth_headers, json={
         "asset_tag": "M-1", "name": "Lathe", "site_id": site["id"], "machine_number": "1"})

@@ -16,6 +16,19 @@ CREATE TABLE asset_types (
 
 CREATE INDEX ix_asset_types_plugin ON asset_types (plugin);
 
+CREATE TABLE choices (
+	id INTEGER NOT NULL AUTO_INCREMENT, 
+	set_name VARCHAR(64) NOT NULL, 
+	slug VARCHAR(64) NOT NULL, 
+	label VARCHAR(120) NOT NULL, 
+	plugin VARCHAR(64), 
+	built_in BOOL NOT NULL, 
+	hidden BOOL NOT NULL, 
+	position INTEGER NOT NULL, 
+	CONSTRAINT pk_choices PRIMARY KEY (id), 
+	CONSTRAINT uq_choices_set_name_slug UNIQUE (set_name, slug)
+);
+
 CREATE TABLE outbox (
 	id BIGINT NOT NULL AUTO_INCREMENT, 
 	channel VARCHAR(64) NOT NULL, 
@@ -245,14 +258,13 @@ CREATE TABLE computers (
 	domain VARCHAR(253), 
 	mac_address VARCHAR(17), 
 	primary_ip VARCHAR(45), 
-	pc_type VARCHAR(16) NOT NULL, 
+	pc_type VARCHAR(64) NOT NULL, 
 	last_seen_at DATETIME, 
 	warranty_end DATE, 
 	CONSTRAINT pk_computers PRIMARY KEY (assetid), 
 	CONSTRAINT uq_computers_hostname UNIQUE (hostname), 
 	CONSTRAINT uq_computers_mac_address UNIQUE (mac_address), 
 	CONSTRAINT uq_computers_site_id_primary_ip UNIQUE (site_id, primary_ip), 
-	CONSTRAINT ck_computers_pc_type CHECK (pc_type IN ('shopfloor', 'cmm', 'engineering', 'office', 'server')), 
 	CONSTRAINT fk_computers_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_computers_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
@@ -272,7 +284,7 @@ CREATE TABLE equipment (
 	site_id INTEGER NOT NULL, 
 	machine_number VARCHAR(32) NOT NULL, 
 	machine_number_key VARCHAR(96) NOT NULL, 
-	equipment_type VARCHAR(16) NOT NULL, 
+	equipment_type VARCHAR(64) NOT NULL, 
 	controller_type VARCHAR(64), 
 	controller_version VARCHAR(64), 
 	cell VARCHAR(64), 
@@ -280,7 +292,6 @@ CREATE TABLE equipment (
 	floor_y FLOAT, 
 	operational_status VARCHAR(16) NOT NULL, 
 	CONSTRAINT pk_equipment PRIMARY KEY (assetid), 
-	CONSTRAINT ck_equipment_equipment_type CHECK (equipment_type IN ('cnc_mill', 'cnc_lathe', 'grinder', 'edm', 'press', 'robot', 'cmm', 'saw', 'other')), 
 	CONSTRAINT ck_equipment_operational_status CHECK (operational_status IN ('running', 'idle', 'down', 'maintenance')), 
 	CONSTRAINT ck_equipment_floor_x CHECK (floor_x IS NULL OR floor_x >= 0), 
 	CONSTRAINT ck_equipment_floor_y CHECK (floor_y IS NULL OR floor_y >= 0), 
@@ -359,13 +370,12 @@ CREATE TABLE maintenance_records (
 	id BIGINT NOT NULL AUTO_INCREMENT, 
 	assetid INTEGER NOT NULL, 
 	performed_on DATE NOT NULL, 
-	kind VARCHAR(16) NOT NULL, 
+	kind VARCHAR(64) NOT NULL, 
 	downtime_minutes INTEGER NOT NULL, 
 	notes TEXT, 
 	created_by VARCHAR(64), 
 	created_at DATETIME NOT NULL, 
 	CONSTRAINT pk_maintenance_records PRIMARY KEY (id), 
-	CONSTRAINT ck_maintenance_records_kind CHECK (kind IN ('preventive', 'corrective', 'breakdown', 'calibration', 'inspection')), 
 	CONSTRAINT ck_maintenance_records_downtime_minutes CHECK (downtime_minutes >= 0 AND downtime_minutes <= 525600), 
 	CONSTRAINT fk_maintenance_records_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
@@ -377,11 +387,10 @@ CREATE INDEX ix_maintenance_records_performed_on ON maintenance_records (perform
 CREATE TABLE network_devices (
 	assetid INTEGER NOT NULL, 
 	site_id INTEGER NOT NULL, 
-	`role` VARCHAR(16) NOT NULL, 
+	`role` VARCHAR(64) NOT NULL, 
 	mgmt_ip VARCHAR(45), 
 	firmware VARCHAR(120), 
 	CONSTRAINT pk_network_devices PRIMARY KEY (assetid), 
-	CONSTRAINT ck_network_devices_role CHECK (role IN ('switch', 'router', 'ap', 'firewall')), 
 	CONSTRAINT uq_network_devices_site_id_mgmt_ip UNIQUE (site_id, mgmt_ip), 
 	CONSTRAINT fk_network_devices_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_network_devices_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
@@ -431,13 +440,12 @@ CREATE TABLE printers (
 	ip_address VARCHAR(45), 
 	queue_name VARCHAR(120), 
 	driver VARCHAR(200), 
-	printer_type VARCHAR(16) NOT NULL, 
+	printer_type VARCHAR(64) NOT NULL, 
 	color BOOL NOT NULL, 
 	duplex BOOL NOT NULL, 
 	CONSTRAINT pk_printers PRIMARY KEY (assetid), 
 	CONSTRAINT uq_printers_hostname UNIQUE (hostname), 
 	CONSTRAINT uq_printers_site_id_ip_address UNIQUE (site_id, ip_address), 
-	CONSTRAINT ck_printers_printer_type CHECK (printer_type IN ('laser', 'inkjet', 'label', 'thermal', 'dot_matrix', 'plotter', 'multifunction')), 
 	CONSTRAINT fk_printers_assetid_site_id_assets FOREIGN KEY(assetid, site_id) REFERENCES assets (assetid, site_id) ON DELETE CASCADE ON UPDATE CASCADE, 
 	CONSTRAINT fk_printers_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );

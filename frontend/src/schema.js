@@ -18,7 +18,8 @@ export async function requestSchema(pathTemplate, method) {
   return resolve(spec, op?.requestBody?.content?.['application/json']?.schema)
 }
 
-// [{name, type, enum, nullable, required, format, maxLength, wide}] in a stable, readable order.
+// [{name, type, enum, choiceSet, nullable, required, format, maxLength, wide}] in a stable, readable order.
+// choiceSet: an open vocabulary (x-choice-set); its values come from GET /api/v1/choices/<set>.
 export function formFields(schema, { omit = [] } = {}) {
   if (!schema || !schema.properties) return []
   const required = new Set(schema.required || [])
@@ -35,6 +36,7 @@ export function formFields(schema, { omit = [] } = {}) {
       name,
       type,
       enum: p.enum || null,
+      choiceSet: p['x-choice-set'] || null,
       nullable: !!p.nullable,
       required: required.has(name),
       format: p.format || null,

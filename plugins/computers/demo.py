@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shopdb.core.models.base import utcnow
+from shopdb.plugins.toolkit import utcnow
 
 from .models import Computer
 
@@ -44,7 +44,7 @@ def _mac(oui: str, index: int) -> str:
     return f"{oui}:{low >> 16:02X}:{low >> 8 & 0xFF:02X}:{low & 0xFF:02X}"
 
 
-def generate_computers(ctx: Any) -> None:
+def generate(ctx: Any) -> None:
     """Insert the demo PCs in bulk and the ``controls`` edges from shop-floor PCs to their machines."""
     now = utcnow()
     cell_names = {cell.id: cell.name for cells in ctx.cells.values() for cell in cells}

@@ -5,16 +5,19 @@ from typing import Any
 
 from sqlalchemy import Select, func
 
-from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
-from shopdb.core.models import Asset
-from shopdb.core.services.assets import ensure_asset_type
-from shopdb.plugins.base import BasePlugin
+from shopdb.plugins.toolkit import (
+    LIKE_ESCAPE,
+    BasePlugin,
+    choices,
+    ensure_asset_type,
+    like_pattern,
+    search_matches,
+)
 
+from . import demo, rules
 from .addresses import ip_or_none, mac_or_none
 from .api import blp
-from .demo import generate_computers
-from .models import Computer
-from .rules import CONTROLS, check_controls
+from .models import PC_TYPE_CHOICES, Computer
 
 
 class ComputersPlugin(BasePlugin):
@@ -27,15 +30,21 @@ class ComputersPlugin(BasePlugin):
         return [Computer]
 
     def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
-        return {"relationship_validate": self.validate_relationship}
+        return {"relationship_validate": rules.validate_relationship}
+
+    def register_choices(self) -> None:
+        """The open vocabulary pc_type and its bundled values (idempotent: start-up, install, upgrade)."""
+        choices.register_defaults("pc_type", PC_TYPE_CHOICES, plugin=self.name, stored_in=[("computers", "pc_type")])
+
+    def init_app(self, app) -> None:
+        self.register_choices()
 
     def on_install(self) -> None:
         ensure_asset_type("computer", "Computer", plugin=self.name)
+        self.register_choices()
 
-    def validate_relationship(self, kind: str, source: Asset, target: Asset, **_: Any) -> None:
-        """The core's relationship endpoint asks first: a ``controls`` edge must be PC → equipment."""
-        if kind == CONTROLS:
-            check_controls(source, target)
+    def on_upgrade(self, from_revision, to_revision) -> None:
+        self.register_choices()
 
     def search_assets(self, q: str) -> Select:
         """PCs by hostname, MAC or IP. A whole MAC/IP in any spelling matches its stored normal form."""
@@ -51,4 +60,4 @@ class ComputersPlugin(BasePlugin):
         })
 
     def generate_demo(self, ctx) -> None:
-        generate_computers(ctx)
+        demo.generate(ctx)

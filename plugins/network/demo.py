@@ -17,8 +17,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from shopdb.core.models import Location, utcnow
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import Location, db, utcnow
 
 from .addressing import IPNetwork, key_of, usable_range
 from .models import Interface, IPAddress, NetworkDevice, Subnet
@@ -89,7 +88,7 @@ def _buildings(ctx) -> tuple[dict[int, list[int]], dict[int, int], dict[int, str
     return per_site, cell_building, names
 
 
-def generate_demo(ctx) -> None:
+def generate(ctx) -> None:
     buildings, cell_building, building_names = _buildings(ctx)
     blocks = _Blocks()
     ula = ipaddress.IPv6Network(((0xFD << 120) | (ctx.rng.getrandbits(40) << 80), 48))

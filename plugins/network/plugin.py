@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from sqlalchemy import CompoundSelect, and_, or_, union_all
 
-from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
-from shopdb.core.services.assets import ensure_asset_type
-from shopdb.plugins.base import BasePlugin
+from shopdb.plugins.toolkit import LIKE_ESCAPE, BasePlugin, choices, ensure_asset_type, like_pattern, search_matches
 
+from . import demo
 from .addressing import normalise_address
 from .api import blp
-from .demo import generate_demo
-from .models import Interface, IPAddress, NetworkDevice, Subnet
+from .models import DEVICE_ROLE_CHOICES, Interface, IPAddress, NetworkDevice, Subnet
 
 
 class NetworkPlugin(BasePlugin):
@@ -24,8 +22,20 @@ class NetworkPlugin(BasePlugin):
     def get_models(self):
         return [NetworkDevice, Subnet, IPAddress, Interface]
 
+    def register_choices(self) -> None:
+        """The open vocabulary network_role and its bundled values (idempotent: start-up, install, upgrade)."""
+        choices.register_defaults("network_role", DEVICE_ROLE_CHOICES, plugin=self.name,
+                                  stored_in=[("network_devices", "role")])
+
+    def init_app(self, app) -> None:
+        self.register_choices()
+
     def on_install(self) -> None:
         ensure_asset_type("network_device", "Network device", plugin=self.name)
+        self.register_choices()
+
+    def on_upgrade(self, from_revision, to_revision) -> None:
+        self.register_choices()
 
     def search_assets(self, q: str) -> CompoundSelect:
         """Assets holding an address (or managed on one) that contains ``q``; a full address matches exactly."""
@@ -46,4 +56,4 @@ class NetworkPlugin(BasePlugin):
         return union_all(held, managed)
 
     def generate_demo(self, ctx) -> None:
-        generate_demo(ctx)
+        demo.generate(ctx)

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 from flask import Flask, current_app
 
-from shopdb.core.services import outbox
+from shopdb.plugins.toolkit import outbox
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5

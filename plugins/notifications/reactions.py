@@ -8,10 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from shopdb.core.models import Asset
-from shopdb.core.services import writes
-from shopdb.core.services.audit import current_actor
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import Asset, current_actor, db, writes
 
 from .models import SOURCE_EQUIPMENT, Notification, now_seconds
 from .service import create_notice, open_for_asset

@@ -1,4 +1,5 @@
-"""Notification rules shared by the API, the event reactions and the demo."""
+"""Notices as a domain service shared by the API and the event reactions: which are live, and creating one
+with its deliveries and event. Whether a notice may be written is decided in ``rules.py``."""
 
 from __future__ import annotations
 
@@ -7,10 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
-from shopdb.api import Forbidden, ValidationFailed
-from shopdb.auth import current_user, require_site_access
-from shopdb.core.models import Asset, Site
-from shopdb.core.services import writes
+from shopdb.plugins.toolkit import writes
 
 from .delivery import enqueue_notice
 from .models import Notification
@@ -28,37 +26,6 @@ def open_for_asset(assetid: int, source: str, now: dt.datetime) -> Select:
     """Notices of ``source`` about an asset that have not ended (whether or not started)."""
     return (select(Notification).where(Notification.assetid == assetid, Notification.source == source)
             .where(or_(Notification.ends_at.is_(None), Notification.ends_at > now)))
-
-
-def check_site_scope(site_id: int | None) -> None:
-    """Users limited to some sites may post for those sites only, never for all sites at once."""
-    user = current_user()
-    if user is not None and user.sites and site_id is None:
-        raise Forbidden("You are limited to some sites; a notice for all sites needs an unrestricted user.")
-    require_site_access(site_id)
-
-
-def check_notice(values: dict[str, Any], changed: set[str]) -> None:
-    """Refuse what the schema cannot see alone: references, asset/site agreement, the time window.
-
-    ``values`` is the notice as it would be after the write; ``changed`` names the fields the body set.
-    May fill ``values["site_id"]`` from the asset when the body left it out.
-    """
-    errors: dict[str, list[str]] = {}
-    if values.get("site_id") is not None and "site_id" in changed:
-        writes.require_reference(Site, values["site_id"], "site_id")
-    if values.get("assetid") is not None and changed & {"assetid", "site_id"}:
-        asset = writes.require_reference(Asset, values["assetid"], "assetid")
-        if "site_id" not in changed and "assetid" in changed and values.get("site_id") is None:
-            values["site_id"] = asset.site_id  # a notice about a machine belongs to the machine's site
-        elif values.get("site_id") != asset.site_id:
-            errors["site_id"] = [f"Asset {asset.assetid} is at site {asset.site_id}; "
-                                 "a notice about an asset belongs to its site."]
-    if changed & {"starts_at", "ends_at"} and values.get("ends_at") is not None \
-            and values["ends_at"] <= values["starts_at"]:
-        errors["ends_at"] = ["Must be after starts_at."]
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def event_payload(notice: Notification) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The custody rules of a USB stick: check-out, check-in, lost and found, each in one transaction.
+"""The custody transitions of a USB stick: check-out, check-in, lost and found, each in one transaction.
+
+Whether a transition may happen is decided in ``rules.py``; this module carries it out.
 
 Every transition changes the device's ``custody_state`` through ``assets.update_asset``, which bumps
 the asset's ``version``: two people checking out the same stick at once both read version N, and
@@ -9,20 +11,22 @@ The UNIQUE ``open_device_assetid`` column is the backstop should the device row 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import aliased
 
-from shopdb.api import Conflict, ValidationFailed
-from shopdb.auth import current_user
-from shopdb.core.models import Asset, utcnow
-from shopdb.core.services import assets as asset_service
-from shopdb.core.services import writes
-from shopdb.core.services.audit import current_actor
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import (
+    Asset,
+    asset_service,
+    current_actor,
+    current_user,
+    db,
+    utcnow,
+    writes,
+)
 
+from . import rules
 from .models import UsbCheckout, UsbDevice
 from .schemas import CheckoutSchema
 
@@ -79,7 +83,7 @@ def files_containing(*, sha256: str | None = None, name: str | None = None):
     return func.lower(cast(UsbCheckout.files, Text)).contains(needle, autoescape=True)
 
 
-# -- the transitions ------------------------------------------------------------------------------
+# -- the transitions (preconditions: rules.check_can_*) ------------------------------------------
 def _actor() -> tuple[int | None, str]:
     user = current_user()
     return (user.id, user.username) if user is not None else current_actor()
@@ -99,24 +103,12 @@ def _event(name: str, asset: Asset, checkout: UsbCheckout | None, **extra: Any) 
 
 def check_out(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_version: int | None) -> UsbCheckout:
     """Hand an approved stick in the store to a person (and a machine); 409 when it may not go."""
-    tag = asset.asset_tag
-    if device.custody_state == "lost":
-        raise Conflict(f"USB stick {tag} is reported lost; report it found first.", code="lost")
-    if device.custody_state == "checked_out":
-        current = open_checkout(asset.assetid)
-        who = current.checked_out_to if current else "someone"
-        raise Conflict(f"USB stick {tag} is already checked out (to {who}); check it in first.",
-                       {"checkout_id": current.id if current else None}, code="already_checked_out")
-    if not device.approved:
-        raise Conflict(f"USB stick {tag} is not approved for the shop floor.", code="not_approved")
-    if asset.status in ("retired", "inactive"):
-        raise Conflict(f"USB stick {tag} is {asset.status}.", code=f"{asset.status}")
+    rules.check_can_check_out(asset, device, open_checkout(asset.assetid))
     machine_id = body.get("machine_assetid")
     machine = None
     if machine_id is not None:
         machine = writes.require_reference(Asset, machine_id, "machine_assetid")
-        if machine_id == asset.assetid:
-            raise ValidationFailed({"machine_assetid": ["A stick cannot be checked out to itself."]})
+        rules.check_machine_is_not_the_stick(asset, machine)
     user_id, username = _actor()
     with writes.transaction():
         _change_state(asset, device, expected_version, custody_state="checked_out")
@@ -142,9 +134,7 @@ def _close(checkout: UsbCheckout, reason: str, notes: str | None) -> None:
 def check_in(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_version: int | None) -> UsbCheckout:
     """Take a checked-out stick back into the store; 409 when it is not out."""
     current = open_checkout(asset.assetid)
-    if device.custody_state != "checked_out" or current is None:
-        hint = " It is reported lost; report it found instead." if device.custody_state == "lost" else ""
-        raise Conflict(f"USB stick {asset.asset_tag} is not checked out.{hint}", code="not_checked_out")
+    rules.check_can_check_in(asset, device, current)
     with writes.transaction():
         _change_state(asset, device, expected_version, custody_state="in_store")
         _close(current, "returned", body.get("notes"))
@@ -154,8 +144,7 @@ def check_in(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_ver
 
 def report_lost(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_version: int | None) -> None:
     """Mark the stick lost (asset status ``lost`` too) and close its open checkout as lost."""
-    if device.custody_state == "lost":
-        raise Conflict(f"USB stick {asset.asset_tag} is already reported lost.", code="already_lost")
+    rules.check_can_report_lost(asset, device)
     current = open_checkout(asset.assetid)
     with writes.transaction():
         _change_state(asset, device, expected_version, {"status": "lost"},
@@ -167,53 +156,8 @@ def report_lost(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_
 
 def report_found(asset: Asset, device: UsbDevice, body: dict[str, Any], expected_version: int | None) -> None:
     """A lost stick is back in the store (asset status ``active``); 409 when it was not lost."""
-    if device.custody_state != "lost":
-        raise Conflict(f"USB stick {asset.asset_tag} is not reported lost.", code="not_lost")
+    rules.check_can_report_found(asset, device)
     with writes.transaction():
         _change_state(asset, device, expected_version, {"status": "active"} if asset.status == "lost" else {},
                       custody_state="in_store", custody_note=body.get("notes"))
         _event("found", asset, None, by=_actor()[1], notes=body.get("notes"))
-
-
-# -- rules the core API must keep too (``asset_validate``) ----------------------------------------
-def check_status_follows_custody(fields: Mapping[str, Any], extension_fields: Mapping[str, Any],
-                                 device: UsbDevice | None) -> None:
-    """Asset status ``lost`` ⇔ custody ``lost``: only the lost/found reports change either.
-
-    The reports write the status together with the new ``custody_state``, so the state compared
-    with is the one about to be written, else the stick's current one (``in_store`` when new).
-    """
-    if "status" not in fields:
-        return
-    current = device.custody_state if device is not None else "in_store"
-    state = extension_fields.get("custody_state", current)
-    if fields["status"] == "lost" and state != "lost":
-        raise ValidationFailed({"status": ["Report a lost stick with POST /api/v1/usb/<assetid>/lost."]})
-    if fields["status"] != "lost" and state == "lost":
-        raise ValidationFailed({"status": ["This stick is reported lost; use POST /api/v1/usb/<assetid>/found."]})
-
-
-def refuse_delete_with_history(asset: Asset) -> None:
-    """The custody chain is kept forever: a stick that was ever checked out is retired, not deleted."""
-    count = db.session.execute(
-        select(func.count()).select_from(UsbCheckout).where(UsbCheckout.device_assetid == asset.assetid)
-    ).scalar_one()
-    if count:
-        raise Conflict(
-            f"USB stick {asset.asset_tag} has a custody history ({count} checkout(s)) and cannot be deleted; "
-            f"retire it instead (PATCH /api/v1/usb/{asset.assetid} with status \"retired\").",
-            {"checkouts": count}, code="has_custody_history",
-        )
-
-
-def validate_asset_write(action: str, asset: Asset | None, asset_type: str, fields: Mapping[str, Any],
-                         extension_fields: Mapping[str, Any] | None = None, **_: Any) -> None:
-    """``asset_validate`` handler: the rules above hold for /api/v1/assets too, not only /api/v1/usb."""
-    if asset_type != "usb_device":
-        return
-    if action == "delete":
-        if asset is not None:
-            refuse_delete_with_history(asset)
-        return
-    device = db.session.get(UsbDevice, asset.assetid) if asset is not None else None
-    check_status_follows_custody(fields, extension_fields or {}, device)

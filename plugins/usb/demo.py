@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shopdb.core.models import Asset, AssetType, utcnow
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import Asset, AssetType, db, utcnow
 
 from .models import UsbCheckout, UsbDevice
 

@@ -5,11 +5,9 @@ from typing import Any
 
 from sqlalchemy import Select, func
 
-from shopdb.api import LIKE_ESCAPE, like_pattern, search_matches
-from shopdb.core.services.assets import ensure_asset_type
-from shopdb.plugins.base import BasePlugin
+from shopdb.plugins.toolkit import LIKE_ESCAPE, BasePlugin, ensure_asset_type, like_pattern, search_matches
 
-from . import custody, demo
+from . import demo, rules
 from .api import blp
 from .models import UsbCheckout, UsbDevice
 
@@ -25,7 +23,7 @@ class UsbPlugin(BasePlugin):
 
     def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
         # Custody rules hold for /api/v1/assets too: status lost only via the reports, no deleting history.
-        return {"asset_validate": custody.validate_asset_write}
+        return {"asset_validate": rules.validate_asset_write}
 
     def on_install(self) -> None:
         ensure_asset_type("usb_device", "USB device", plugin=self.name)

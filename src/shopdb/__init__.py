@@ -14,8 +14,9 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from .api.openapi import DeclaredErrors, IsoJSONProvider, schema_name_resolver
+from .version import __version__
 
-__version__ = "0.1.0"
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -34,14 +35,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.json = IsoJSONProvider(app)
 
-    from . import core  # noqa: F401 - registers the core tables in db.metadata
+    from . import (
+        core,  # noqa: F401 - registers the core tables in db.metadata
+        events,
+    )
     from .api.errors import register_error_handlers
+    from .api.smorest import Api
     from .auth import api as auth_api
     from .auth import current as auth_current
     from .core import api as core_api
     from .core.services import asset_kinds
-    from .extensions import Api, db
-    from .plugins import hooks
+    from .extensions import db
     from .plugins.manager import PluginManager
 
     db.init_app(app)
@@ -50,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["shopdb.api"] = api
     register_error_handlers(app)
     auth_current.init_app(app)
-    hooks.init_app(app)
+    events.init_app(app)
     asset_kinds.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     core_api.register(api)

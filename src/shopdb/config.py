@@ -6,15 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
-# The bundled plugins live beside src/ in a checkout; a wheel carries them inside the package.
+# The bundled plugins: an installed wheel carries them inside the package (setup.py copies them there,
+# ADR 0014); a checkout (editable install, `make run`) has them beside src/.
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_CHECKOUT_PLUGINS = _PACKAGE_DIR.parent.parent / "plugins"
 _PACKAGED_PLUGINS = _PACKAGE_DIR / "bundled_plugins"
+_CHECKOUT_PLUGINS = _PACKAGE_DIR.parent.parent / "plugins"
 
 
 def default_plugin_path() -> str:
-    """The bundled plugins folder: the checkout's ``plugins/`` or the copy a wheel carries."""
-    folder = _CHECKOUT_PLUGINS if _CHECKOUT_PLUGINS.is_dir() else _PACKAGED_PLUGINS
+    """The bundled plugins folder: the copy an installed wheel carries, else the checkout's ``plugins/``."""
+    folder = _PACKAGED_PLUGINS if _PACKAGED_PLUGINS.is_dir() else _CHECKOUT_PLUGINS
     return str(folder)
 
 

@@ -1,21 +1,19 @@
-"""Extensions, created unbound here and bound to an app in ``create_app``."""
+"""Extensions, created unbound here and bound to an app in ``create_app``; the SQLite connection tweaks.
+
+The bottom of the import graph: it imports nothing of ShopDB (flask-smorest's ``Api`` is in
+``shopdb.api.smorest``).
+"""
 
 from __future__ import annotations
 
 import threading
 
 from flask import has_request_context, request
-from flask_smorest import Api as _SmorestApi
-from flask_smorest import Blueprint as _SmorestBlueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
-
-from .api.errors import render_http_exception
-from .api.openapi import ErrorSchema
-from .api.parsing import ShopdbParser
 
 # Deterministic constraint names, so migrations and the MySQL schema dump are stable across dialects.
 NAMING_CONVENTION = {
@@ -32,19 +30,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-
-
-class Api(_SmorestApi):
-    """flask-smorest's Api, rendering and documenting its errors in ShopDB's one error format."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def handle_http_exception(self, error):
-        return render_http_exception(error)
-
-
-# flask-smorest's documented extension point: every blueprint (core and plugins) parses with ours.
-_SmorestBlueprint.ARGUMENTS_PARSER = ShopdbParser()
 
 
 # SQLite, the embedded default (ADR 0007): WAL lets readers run beside the one writer; the busy timeout

@@ -5,7 +5,11 @@
 content hash). Paths under ``/api`` are never touched, so unknown API paths keep their JSON 404. When the
 UI has not been built, ``/`` says so with a small page (status 200) and the API works as before.
 
-The build folder is ``SHOPDB_FRONTEND_DIST`` (app config or environment) or ``<repo>/frontend/dist``.
+The build folder is ``SHOPDB_FRONTEND_DIST`` (app config or environment), else the copy an installed wheel
+carries (``shopdb/bundled_ui``, ADR 0014), else the checkout's ``frontend/dist``.
+
+A plugin may ship its own UI bundle in a ``ui/`` folder beside its ``manifest.json`` (docs/PLUGIN-HOOKS.md):
+``/plugins/<name>/<file>`` serves it while the plugin is enabled and served by this process.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, send_from_directory
 from werkzeug.routing import PathConverter
 
+from .plugins.manager import get_manager
+
 bp = Blueprint("web", __name__)
 
-DEFAULT_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+PACKAGED_DIST = Path(__file__).resolve().parent / "bundled_ui"
+CHECKOUT_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 ASSET_MAX_AGE = 365 * 24 * 3600
 
 NOT_BUILT = """<!doctype html>
@@ -26,8 +33,9 @@ NOT_BUILT = """<!doctype html>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:10vh auto;padding:0 1rem;color:#1d2733}
 code{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}</style></head>
 <body><h1>ShopDB</h1>
-<p>The web UI is not built; run <code>make run</code> (it builds <code>frontend/dist</code> with npm),
-or <code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>.</p>
+<p>The web UI is not built. In a checkout, run <code>make run</code> (it builds <code>frontend/dist</code>
+with npm), or <code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>; a wheel carries the UI only
+when it was built from a tree with <code>frontend/dist</code> (<code>make dist</code>).</p>
 <p>The API works without it: <a href="/api/v1/health">/api/v1/health</a> ·
 <a href="/api/v1/docs">API docs</a></p></body></html>
 """
@@ -46,7 +54,9 @@ def _register_converter(state) -> None:
 
 def dist_dir() -> Path:
     configured = current_app.config.get("SHOPDB_FRONTEND_DIST") or os.environ.get("SHOPDB_FRONTEND_DIST")
-    return Path(configured) if configured else DEFAULT_DIST
+    if configured:
+        return Path(configured)
+    return PACKAGED_DIST if PACKAGED_DIST.is_dir() else CHECKOUT_DIST
 
 
 def _index() -> Response:
@@ -75,6 +85,20 @@ def built_asset(filename: str) -> Response:
     if "." in filename.rsplit("/", 1)[-1]:
         abort(404)  # a missing build file (stale index.html) must not answer with HTML
     return _index()
+
+
+@bp.get("/plugins/<name>/<path:filename>")
+def plugin_ui(name: str, filename: str) -> Response:
+    """A plugin's own UI bundle (its ``ui/`` folder) while the plugin is enabled and served here."""
+    record = get_manager().records.get(name)
+    folder = record.ui_folder if record is not None else None
+    if folder is None:
+        abort(404)
+    # Plugin bundles carry no content hash in their names: revalidate on every load (ETag), so an
+    # upgraded plugin's UI is picked up without a stale cache.
+    response = send_from_directory(folder, filename, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/<uipath:path>")

@@ -1,4 +1,9 @@
-from . import controls  # noqa: F401 - registers /<assetid>/controls on the blueprint
+"""The computers API: one blueprint; each api module adds its routes here, in this order, once."""
+
+from . import controls, routes
 from .routes import blp
+
+routes.register(blp)
+controls.register(blp)
 
 __all__ = ["blp"]

@@ -8,13 +8,22 @@ endpoint.
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shopdb.api import Conflict, NotFound, envelope, list_envelope, responses
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Asset, AssetRelationship
-from shopdb.core.services import writes
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import (
+    Asset,
+    AssetRelationship,
+    Conflict,
+    NotFound,
+    db,
+    envelope,
+    list_envelope,
+    require_role,
+    require_site_access,
+    responses,
+    writes,
+)
 
 from ..rules import CONTROLS, check_controls
 from ..schemas import ControlledMachineSchema, ControlsSchema
@@ -29,7 +38,6 @@ def _edge(computer_id: int, equipment_id: int) -> AssetRelationship | None:
     )).scalar_one_or_none()
 
 
-@blp.route("/<int:assetid>/controls")
 class ComputerControls(MethodView):
     @blp.response(200, list_envelope(ControlledMachineSchema))
     def get(self, assetid: int):
@@ -60,7 +68,6 @@ class ComputerControls(MethodView):
         return responses.single(item, 201)
 
 
-@blp.route("/<int:assetid>/controls/<int:equipment_assetid>")
 class ComputerControlsItem(MethodView):
     @require_role("editor")
     @blp.response(204)
@@ -74,3 +81,9 @@ class ComputerControlsItem(MethodView):
         with writes.transaction():
             writes.delete(rel)
         return responses.no_content()
+
+
+def register(blp: Blueprint) -> None:
+    """``/<assetid>/controls`` and ``/<assetid>/controls/<equipment_assetid>``."""
+    blp.route("/<int:assetid>/controls")(ComputerControls)
+    blp.route("/<int:assetid>/controls/<int:equipment_assetid>")(ComputerControlsItem)

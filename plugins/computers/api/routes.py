@@ -10,16 +10,11 @@ from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import Select, or_, select
 
-from shopdb.api import BadRequest
-from shopdb.core.models import Asset, AssetRelationship
-from shopdb.core.models.base import utcnow
-from shopdb.core.services import writes
-from shopdb.extensions import db
-from shopdb.plugins.extension_api import ExtensionResource
+from shopdb.plugins.toolkit import Asset, AssetRelationship, BadRequest, ExtensionResource, db, utcnow
 
 from ..addresses import normalise_ip, normalise_mac
 from ..models import Computer
-from ..rules import CONTROLS, ensure_ip_unique_in_site
+from ..rules import CONTROLS, validate_computer
 from ..schemas import ComputerSchema
 
 blp = Blueprint("computers", __name__, url_prefix="/api/v1/computers", description="Computers")
@@ -37,21 +32,6 @@ def controlled_by(assetid: int) -> list[dict]:
     return [{"relationship_id": rel_id, "assetid": a.assetid, "asset_tag": a.asset_tag, "name": a.name,
              "status": a.status, "site_id": a.site_id, "asset_type": a.asset_type.name}
             for rel_id, a in rows]
-
-
-def _validate(data: dict, asset: Asset | None, computer: Computer | None) -> None:
-    # The schema already normalised hostname and MAC; these give the clear 409 before the DB would.
-    if "hostname" in data:
-        writes.ensure_unique(Computer, "hostname", data["hostname"], exclude=computer, case_insensitive=True)
-    if "mac_address" in data:
-        writes.ensure_unique(Computer, "mac_address", data["mac_address"], exclude=computer)
-    # Moving a PC to another site must not bring its address into a clash there either.
-    if "primary_ip" in data or "site_id" in data:
-        ensure_ip_unique_in_site(
-            data.get("primary_ip", computer.primary_ip if computer else None),
-            data.get("site_id", asset.site_id if asset else None),
-            asset.assetid if asset else None,
-        )
 
 
 def _stale_cutoff(raw: str) -> dt.datetime:
@@ -93,8 +73,12 @@ resource = ExtensionResource(
     search=(Computer.hostname, Computer.mac_address, Computer.primary_ip, Computer.os_name),
     extra_args={"stale_days", *NORMALISED_FILTERS},
     default_sort=("hostname",),
-    validate=_validate,
+    validate=validate_computer,
     list_filter=_list_filter,
     detail_extra=lambda asset, computer: {"controls": controlled_by(asset.assetid)},
 )
-resource.register(blp)
+
+
+def register(blp: Blueprint) -> None:
+    """The flat computer routes (list, create, read, update, delete)."""
+    resource.register(blp)

@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from shopdb.core.models.keys import asset_site_column, asset_site_constraints
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import asset_site_column, asset_site_constraints, db
 
 from ..addresses import mac_or_none
 
-PC_TYPES = ("shopfloor", "cmm", "engineering", "office", "server")
+# An open vocabulary (docs/adr/0013): the bundled values; an admin adds more (`shopdb choices add pc_type`).
+PC_TYPE_CHOICES = (
+    ("shopfloor", "Shop floor"), ("cmm", "CMM"), ("engineering", "Engineering"), ("office", "Office"),
+    ("server", "Server"),
+)
+PC_TYPES = tuple(slug for slug, _label in PC_TYPE_CHOICES)
 
 
 class Computer(db.Model):
@@ -30,7 +34,6 @@ class Computer(db.Model):
         # A NIC's address identifies one PC; NULLs (unknown MAC) may repeat on every database.
         UniqueConstraint("mac_address", name="uq_computers_mac_address"),
         UniqueConstraint("site_id", "primary_ip", name="uq_computers_site_id_primary_ip"),
-        CheckConstraint(f"pc_type IN {PC_TYPES!r}", name="pc_type"),
         *asset_site_constraints("computers"),
     )
 
@@ -44,7 +47,7 @@ class Computer(db.Model):
     domain: Mapped[str | None] = mapped_column(String(253))
     mac_address: Mapped[str | None] = mapped_column(String(17))  # indexed by its unique constraint
     primary_ip: Mapped[str | None] = mapped_column(String(45), index=True)
-    pc_type: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    pc_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # a slug of the choice set pc_type
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     warranty_end: Mapped[dt.date | None] = mapped_column(Date)
 

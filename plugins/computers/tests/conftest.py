@@ -16,7 +16,7 @@ _tags = itertools.count(1)
 
 
 @pytest.fixture
-def make_pc(client, auth_headers, site) -> Callable[..., dict]:
+def make_computer(client, auth_headers, site) -> Callable[..., dict]:
     def make(**fields) -> dict:
         n = next(_tags)
         body = {"asset_tag": f"PC-{n:04d}", "name": f"PC {n}", "site_id": site["id"],

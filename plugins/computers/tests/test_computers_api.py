@@ -49,8 +49,8 @@ def test_a_mac_whose_oui_nobody_registered_has_no_vendor(client, auth_headers, s
     assert pc["mac_vendor"] is None
 
 
-def test_a_pc_without_mac_has_no_vendor(make_pc):
-    pc = make_pc()
+def test_a_pc_without_mac_has_no_vendor(make_computer):
+    pc = make_computer()
     assert pc["mac_address"] is None and pc["mac_vendor"] is None
 
 
@@ -106,8 +106,8 @@ def test_a_malformed_hostname_is_refused(client, auth_headers, site, hostname):
     assert "hostname" in response.get_json()["error"]["details"]["fields"]
 
 
-def test_a_hostname_differing_only_in_case_is_a_duplicate(client, auth_headers, site, make_pc, counts):
-    make_pc(hostname="P1-CMM-0001")
+def test_a_hostname_differing_only_in_case_is_a_duplicate(client, auth_headers, site, make_computer, counts):
+    make_computer(hostname="P1-CMM-0001")
     before = counts()
     response = client.post(URL, headers=auth_headers, json=body(site, asset_tag="PC-9002", hostname="p1-CmM-0001"))
     assert response.status_code == 409
@@ -116,25 +116,25 @@ def test_a_hostname_differing_only_in_case_is_a_duplicate(client, auth_headers, 
     assert counts() == before
 
 
-def test_renaming_a_pc_to_another_pcs_hostname_is_refused(client, auth_headers, make_pc):
-    make_pc(hostname="pc-taken")
-    pc = make_pc()
+def test_renaming_a_pc_to_another_pcs_hostname_is_refused(client, auth_headers, make_computer):
+    make_computer(hostname="pc-taken")
+    pc = make_computer()
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={"hostname": "PC-TAKEN"})
     assert response.status_code == 409
     after = client.get(f"{URL}/{pc['assetid']}").get_json()["data"]
     assert after["hostname"] == pc["hostname"] and after["version"] == pc["version"]
 
 
-def test_a_pc_may_keep_its_own_hostname_in_other_case(client, auth_headers, make_pc):
-    pc = make_pc(hostname="pc-self")
+def test_a_pc_may_keep_its_own_hostname_in_other_case(client, auth_headers, make_computer):
+    pc = make_computer(hostname="pc-self")
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={"hostname": "PC-SELF"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["data"]["hostname"] == "pc-self"
     assert response.get_json()["data"]["version"] == pc["version"]  # nothing actually changed
 
 
-def test_patching_either_part_updates_the_pc_and_bumps_its_version(client, auth_headers, make_pc):
-    pc = make_pc()
+def test_patching_either_part_updates_the_pc_and_bumps_its_version(client, auth_headers, make_computer):
+    pc = make_computer()
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={
         "version": pc["version"], "mac_address": "3cd9.2b00.0001", "status": "in_repair"})
     assert response.status_code == 200, response.get_json()
@@ -145,8 +145,8 @@ def test_patching_either_part_updates_the_pc_and_bumps_its_version(client, auth_
     assert {entry["table_name"] for entry in history} >= {"assets", "computers"}
 
 
-def test_a_stale_version_is_refused_and_changes_nothing(client, auth_headers, make_pc):
-    pc = make_pc()
+def test_a_stale_version_is_refused_and_changes_nothing(client, auth_headers, make_computer):
+    pc = make_computer()
     client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={"os_name": "Windows 11"})
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers,
                             json={"version": pc["version"], "os_name": "Windows 7"})
@@ -207,8 +207,8 @@ def test_an_unknown_pc_is_a_404(client, auth_headers):
     assert client.delete(f"{URL}/999999", headers=auth_headers).status_code == 404
 
 
-def test_deleting_a_pc_removes_asset_and_extension(client, auth_headers, make_pc, counts):
-    pc = make_pc()
+def test_deleting_a_pc_removes_asset_and_extension(client, auth_headers, make_computer, counts):
+    pc = make_computer()
     before = counts()
     assert client.delete(f"{URL}/{pc['assetid']}", headers=auth_headers).status_code == 204
     assert client.get(f"{URL}/{pc['assetid']}").status_code == 404
@@ -216,10 +216,10 @@ def test_deleting_a_pc_removes_asset_and_extension(client, auth_headers, make_pc
     assert counts() == {"assets": before["assets"] - 1, "computers": before["computers"] - 1}
 
 
-def test_the_list_filters_by_type_os_site_and_status(client, auth_headers, make_pc):
-    make_pc(pc_type="cmm", os_name="Windows 10 Pro")
-    make_pc(pc_type="server", os_name="Ubuntu Server", status="inactive")
-    make_pc(pc_type="server", os_name="Windows Server 2022")
+def test_the_list_filters_by_type_os_site_and_status(client, auth_headers, make_computer):
+    make_computer(pc_type="cmm", os_name="Windows 10 Pro")
+    make_computer(pc_type="server", os_name="Ubuntu Server", status="inactive")
+    make_computer(pc_type="server", os_name="Windows Server 2022")
 
     def hostnames(query: str) -> list[str]:
         response = client.get(f"{URL}?{query}")
@@ -234,8 +234,8 @@ def test_the_list_filters_by_type_os_site_and_status(client, auth_headers, make_
     assert client.get(f"{URL}?flavour=x").status_code == 400
 
 
-def test_the_list_filters_addresses_by_their_normal_form(client, make_pc):
-    pc = make_pc(hostname="pc-filter", mac_address="00:14:22:AA:BB:CC", primary_ip="2001:db8::7")
+def test_the_list_filters_addresses_by_their_normal_form(client, make_computer):
+    pc = make_computer(hostname="pc-filter", mac_address="00:14:22:AA:BB:CC", primary_ip="2001:db8::7")
     for query in ("mac_address=00-14-22-aa-bb-cc", "primary_ip=2001:DB8:0:0::7", "hostname=PC-FILTER"):
         data = client.get(f"{URL}?{query}").get_json()["data"]
         assert [p["assetid"] for p in data] == [pc["assetid"]], query

@@ -16,8 +16,8 @@ def link(client, auth_headers, pc, machine_id):
                        json={"equipment_assetid": machine_id})
 
 
-def test_a_pc_controls_a_machine_and_both_ends_show_it(client, auth_headers, make_pc, make_machine):
-    pc, machine = make_pc(pc_type="shopfloor"), make_machine("Mill")
+def test_a_pc_controls_a_machine_and_both_ends_show_it(client, auth_headers, make_computer, make_machine):
+    pc, machine = make_computer(pc_type="shopfloor"), make_machine("Mill")
     response = link(client, auth_headers, pc, machine["assetid"])
     assert response.status_code == 201, response.get_json()
     item = response.get_json()["data"]
@@ -36,8 +36,8 @@ def test_a_pc_controls_a_machine_and_both_ends_show_it(client, auth_headers, mak
     assert machine_side["source_assetid"] == pc["assetid"] and machine_side["other_assetid"] == pc["assetid"]
 
 
-def test_one_pc_may_control_several_machines(client, auth_headers, make_pc, make_machine):
-    pc = make_pc()
+def test_one_pc_may_control_several_machines(client, auth_headers, make_computer, make_machine):
+    pc = make_computer()
     machines = [make_machine(), make_machine()]
     for machine in machines:
         assert link(client, auth_headers, pc, machine["assetid"]).status_code == 201
@@ -46,16 +46,16 @@ def test_one_pc_may_control_several_machines(client, auth_headers, make_pc, make
     assert {m["assetid"] for m in listed["data"]} == {m["assetid"] for m in machines}
 
 
-def test_linking_the_same_machine_twice_is_a_duplicate(client, auth_headers, make_pc, make_machine):
-    pc, machine = make_pc(), make_machine()
+def test_linking_the_same_machine_twice_is_a_duplicate(client, auth_headers, make_computer, make_machine):
+    pc, machine = make_computer(), make_machine()
     assert link(client, auth_headers, pc, machine["assetid"]).status_code == 201
     again = link(client, auth_headers, pc, machine["assetid"])
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate"
     assert len(relationships(client, pc["assetid"])) == 1
 
 
-def test_a_pc_cannot_control_something_that_is_not_equipment(client, auth_headers, make_pc):
-    pc, other_pc = make_pc(), make_pc()
+def test_a_pc_cannot_control_something_that_is_not_equipment(client, auth_headers, make_computer):
+    pc, other_pc = make_computer(), make_computer()
     response = link(client, auth_headers, pc, other_pc["assetid"])
     assert response.status_code == 422
     assert "equipment_assetid" in response.get_json()["error"]["details"]["fields"]
@@ -64,8 +64,8 @@ def test_a_pc_cannot_control_something_that_is_not_equipment(client, auth_header
 
 @pytest.mark.parametrize("payload", [{"equipment_assetid": 999999}, {"equipment_assetid": "1"},
                                      {"equipment_assetid": 0}, {}, {"equipment_assetid": 1, "kind": "x"}])
-def test_a_bad_link_body_is_a_field_error(client, auth_headers, make_pc, payload):
-    pc = make_pc()
+def test_a_bad_link_body_is_a_field_error(client, auth_headers, make_computer, payload):
+    pc = make_computer()
     response = client.post(f"/api/v1/computers/{pc['assetid']}/controls", headers=auth_headers, json=payload)
     assert response.status_code == 422, response.get_json()
     assert relationships(client, pc["assetid"]) == []
@@ -80,14 +80,14 @@ def test_only_computers_have_controls(client, auth_headers, make_machine):
     assert response.status_code == 404
 
 
-def test_linking_needs_a_token(client, make_pc, make_machine):
-    pc, machine = make_pc(), make_machine()
+def test_linking_needs_a_token(client, make_computer, make_machine):
+    pc, machine = make_computer(), make_machine()
     assert client.post(f"/api/v1/computers/{pc['assetid']}/controls",
                        json={"equipment_assetid": machine["assetid"]}).status_code == 401
 
 
-def test_unlinking_removes_the_edge_from_both_ends(client, auth_headers, make_pc, make_machine):
-    pc, machine = make_pc(), make_machine()
+def test_unlinking_removes_the_edge_from_both_ends(client, auth_headers, make_computer, make_machine):
+    pc, machine = make_computer(), make_machine()
     link(client, auth_headers, pc, machine["assetid"])
     url = f"/api/v1/computers/{pc['assetid']}/controls/{machine['assetid']}"
     assert client.delete(url, headers=auth_headers).status_code == 204
@@ -95,8 +95,8 @@ def test_unlinking_removes_the_edge_from_both_ends(client, auth_headers, make_pc
     assert client.delete(url, headers=auth_headers).status_code == 404
 
 
-def test_deleting_the_machine_drops_it_from_the_pcs_controls(client, auth_headers, make_pc, make_machine):
-    pc, machine = make_pc(), make_machine()
+def test_deleting_the_machine_drops_it_from_the_pcs_controls(client, auth_headers, make_computer, make_machine):
+    pc, machine = make_computer(), make_machine()
     link(client, auth_headers, pc, machine["assetid"])
     assert client.delete(f"/api/v1/assets/{machine['assetid']}", headers=auth_headers).status_code == 204
     assert client.get(f"/api/v1/computers/{pc['assetid']}").get_json()["data"]["controls"] == []

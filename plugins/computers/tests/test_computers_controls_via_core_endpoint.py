@@ -23,8 +23,8 @@ def controls(client, pc: dict) -> list[dict]:
 
 
 def test_a_pc_cannot_be_made_to_control_a_printer_through_the_core_endpoint(
-        client, auth_headers, make_pc, make_printer):
-    pc, printer = make_pc(), make_printer()
+        client, auth_headers, make_computer, make_printer):
+    pc, printer = make_computer(), make_printer()
     response = relate(client, auth_headers, pc, printer)
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
@@ -35,16 +35,16 @@ def test_a_pc_cannot_be_made_to_control_a_printer_through_the_core_endpoint(
     assert relationships(client, pc["assetid"]) == [] and relationships(client, printer["assetid"]) == []
 
 
-def test_a_pc_cannot_be_made_to_control_another_pc_through_the_core_endpoint(client, auth_headers, make_pc):
-    pc, other = make_pc(), make_pc()
+def test_a_pc_cannot_be_made_to_control_another_pc_through_the_core_endpoint(client, auth_headers, make_computer):
+    pc, other = make_computer(), make_computer()
     response = relate(client, auth_headers, pc, other)
     assert response.status_code == 422
     assert "target_assetid" in response.get_json()["error"]["details"]["fields"]
     assert controls(client, pc) == []
 
 
-def test_only_a_computer_may_be_the_controlling_end(client, auth_headers, make_pc, make_machine, make_printer):
-    pc, machine, other_machine, printer = make_pc(), make_machine(), make_machine(), make_printer()
+def test_only_a_computer_may_be_the_controlling_end(client, auth_headers, make_computer, make_machine, make_printer):
+    pc, machine, other_machine, printer = make_computer(), make_machine(), make_machine(), make_printer()
     for source, target in ((machine, other_machine), (printer, machine), (machine, pc)):
         response = relate(client, auth_headers, source, target)
         assert response.status_code == 422, (source["asset_type"], target["asset_type"])
@@ -53,8 +53,8 @@ def test_only_a_computer_may_be_the_controlling_end(client, auth_headers, make_p
 
 
 def test_a_pc_controlling_a_machine_through_the_core_endpoint_is_listed_as_controlled(
-        client, auth_headers, make_pc, make_machine):
-    pc, machine = make_pc(pc_type="shopfloor"), make_machine()
+        client, auth_headers, make_computer, make_machine):
+    pc, machine = make_computer(pc_type="shopfloor"), make_machine()
     response = relate(client, auth_headers, pc, machine)
     assert response.status_code == 201, response.get_json()
     assert [m["assetid"] for m in controls(client, pc)] == [machine["assetid"]]
@@ -64,16 +64,16 @@ def test_a_pc_controlling_a_machine_through_the_core_endpoint_is_listed_as_contr
     assert again.status_code == 409
 
 
-def test_both_endpoints_refuse_a_non_machine_with_the_same_words(client, auth_headers, make_pc, make_printer):
-    pc, printer = make_pc(), make_printer()
+def test_both_endpoints_refuse_a_non_machine_with_the_same_words(client, auth_headers, make_computer, make_printer):
+    pc, printer = make_computer(), make_printer()
     core = relate(client, auth_headers, pc, printer).get_json()["error"]["details"]["fields"]
     own = client.post(f"/api/v1/computers/{pc['assetid']}/controls", headers=auth_headers,
                       json={"equipment_assetid": printer["assetid"]}).get_json()["error"]["details"]["fields"]
     assert core["target_assetid"] == own["equipment_assetid"]
 
 
-def test_other_kinds_of_relationship_are_not_this_plugins_business(client, auth_headers, make_pc, make_printer):
-    pc, printer = make_pc(), make_printer()
+def test_other_kinds_of_relationship_are_not_this_plugins_business(client, auth_headers, make_computer, make_printer):
+    pc, printer = make_computer(), make_printer()
     response = relate(client, auth_headers, pc, printer, kind="documented_by")
     assert response.status_code == 201, response.get_json()
     assert controls(client, pc) == []

@@ -8,12 +8,8 @@ import random
 import pytest
 from sqlalchemy import text
 
-from shopdb.api import Conflict
-from shopdb.cli.demo import DemoContext, ensure_plant
-from shopdb.core.services import writes
-from shopdb.extensions import db
-from shopdb.plugins.manager import get_manager
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit import Conflict, db, writes
+from shopdb.plugins.toolkit.testing import DemoContext, ensure_plant, get_manager, token_for
 
 
 def test_pcs_work_on_every_database_and_the_db_backs_up_hostname_uniqueness(migrated_app):

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from shopdb.api import Conflict
-from shopdb.core.services import writes
-from shopdb.extensions import db
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit import Conflict, db, writes
+from shopdb.plugins.toolkit.testing import token_for
 
 URL = "/api/v1/computers"
 
@@ -27,39 +25,39 @@ def assert_duplicate(response, field: str, value: str) -> None:
 
 
 @pytest.mark.parametrize("spelling,stored", [("10.5.0.9", "10.5.0.9"), ("FD00:0:0::9", "fd00::9")])
-def test_a_second_pc_with_the_same_ip_at_the_same_site_is_refused(client, auth_headers, site, make_pc, counts,
+def test_a_second_pc_with_the_same_ip_at_the_same_site_is_refused(client, auth_headers, site, make_computer, counts,
                                                                   spelling, stored):
-    make_pc(primary_ip=stored)
+    make_computer(primary_ip=stored)
     before = counts()
     response = client.post(URL, headers=auth_headers, json=body(site, 1, primary_ip=spelling))
     assert_duplicate(response, "primary_ip", stored)
     assert counts() == before
 
 
-def test_the_same_ip_at_another_site_is_fine(client, auth_headers, other_site, make_pc):
-    make_pc(primary_ip="10.5.0.10")
+def test_the_same_ip_at_another_site_is_fine(client, auth_headers, other_site, make_computer):
+    make_computer(primary_ip="10.5.0.10")
     response = client.post(URL, headers=auth_headers, json=body(other_site, 2, primary_ip="10.5.0.10"))
     assert response.status_code == 201, response.get_json()
 
 
-def test_pcs_without_an_ip_or_mac_do_not_clash(make_pc):
-    first, second = make_pc(), make_pc()
+def test_pcs_without_an_ip_or_mac_do_not_clash(make_computer):
+    first, second = make_computer(), make_computer()
     assert first["primary_ip"] is second["primary_ip"] is None
     assert first["mac_address"] is second["mac_address"] is None
 
 
-def test_changing_a_pcs_ip_to_a_neighbours_is_refused_and_changes_nothing(client, auth_headers, make_pc):
-    make_pc(primary_ip="10.5.0.11")
-    pc = make_pc(primary_ip="10.5.0.12")
+def test_changing_a_pcs_ip_to_a_neighbours_is_refused_and_changes_nothing(client, auth_headers, make_computer):
+    make_computer(primary_ip="10.5.0.11")
+    pc = make_computer(primary_ip="10.5.0.12")
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={"primary_ip": "10.5.0.11"})
     assert_duplicate(response, "primary_ip", "10.5.0.11")
     assert client.get(f"{URL}/{pc['assetid']}").get_json()["data"] == pc
 
 
-def test_moving_a_pc_to_a_site_where_its_ip_is_taken_is_refused(client, auth_headers, site, other_site, make_pc):
+def test_moving_a_pc_to_a_site_where_its_ip_is_taken_is_refused(client, auth_headers, site, other_site, make_computer):
     there = client.post(URL, headers=auth_headers, json=body(other_site, 3, primary_ip="10.5.0.13"))
     assert there.status_code == 201, there.get_json()
-    pc = make_pc(primary_ip="10.5.0.13")
+    pc = make_computer(primary_ip="10.5.0.13")
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={"site_id": other_site["id"]})
     assert_duplicate(response, "primary_ip", "10.5.0.13")
     # Moving with a new address that is free there is fine.
@@ -70,26 +68,26 @@ def test_moving_a_pc_to_a_site_where_its_ip_is_taken_is_refused(client, auth_hea
         other_site["id"], "10.5.0.14")
 
 
-def test_a_pc_may_keep_its_own_ip_and_mac(client, auth_headers, make_pc):
-    pc = make_pc(primary_ip="10.5.0.15", mac_address="00:14:22:00:00:15")
+def test_a_pc_may_keep_its_own_ip_and_mac(client, auth_headers, make_computer):
+    pc = make_computer(primary_ip="10.5.0.15", mac_address="00:14:22:00:00:15")
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={
         "primary_ip": "10.5.0.15", "mac_address": "00-14-22-00-00-15", "name": "Renamed"})
     assert response.status_code == 200, response.get_json()
 
 
 @pytest.mark.parametrize("spelling", ["00:14:22:AA:BB:01", "00-14-22-aa-bb-01", "0014.22aa.bb01"])
-def test_a_mac_already_on_another_pc_is_refused_at_any_site(client, auth_headers, other_site, make_pc, counts,
+def test_a_mac_already_on_another_pc_is_refused_at_any_site(client, auth_headers, other_site, make_computer, counts,
                                                             spelling):
-    make_pc(mac_address="00:14:22:AA:BB:01")
+    make_computer(mac_address="00:14:22:AA:BB:01")
     before = counts()
     response = client.post(URL, headers=auth_headers, json=body(other_site, 4, mac_address=spelling))
     assert_duplicate(response, "mac_address", "00:14:22:AA:BB:01")
     assert counts() == before
 
 
-def test_changing_a_pcs_mac_to_a_neighbours_is_refused(client, auth_headers, make_pc):
-    make_pc(mac_address="00:14:22:AA:BB:02")
-    pc = make_pc()
+def test_changing_a_pcs_mac_to_a_neighbours_is_refused(client, auth_headers, make_computer):
+    make_computer(mac_address="00:14:22:AA:BB:02")
+    pc = make_computer()
     response = client.patch(f"{URL}/{pc['assetid']}", headers=auth_headers, json={"mac_address": "001422aabb02"})
     assert_duplicate(response, "mac_address", "00:14:22:AA:BB:02")
     assert client.get(f"{URL}/{pc['assetid']}").get_json()["data"] == pc

@@ -17,11 +17,11 @@ def stale(client, query: str) -> set[str]:
     return {pc["hostname"] for pc in response.get_json()["data"]}
 
 
-def test_stale_pcs_are_those_not_seen_for_n_days_or_never(client, make_pc):
-    make_pc(hostname="seen-today", last_seen_at=ago(0.1))
-    make_pc(hostname="seen-10-days", last_seen_at=ago(10))
-    make_pc(hostname="seen-100-days", last_seen_at=ago(100), pc_type="server")
-    make_pc(hostname="never-seen")
+def test_stale_pcs_are_those_not_seen_for_n_days_or_never(client, make_computer):
+    make_computer(hostname="seen-today", last_seen_at=ago(0.1))
+    make_computer(hostname="seen-10-days", last_seen_at=ago(10))
+    make_computer(hostname="seen-100-days", last_seen_at=ago(100), pc_type="server")
+    make_computer(hostname="never-seen")
     assert stale(client, "stale_days=30") == {"seen-100-days", "never-seen"}
     assert stale(client, "stale_days=5") == {"seen-10-days", "seen-100-days", "never-seen"}
     assert stale(client, "stale_days=365") == {"never-seen"}
@@ -44,9 +44,9 @@ def search(client, q: str) -> dict[int, str]:
 
 
 @pytest.fixture
-def known_pc(make_pc):
-    make_pc(hostname="ofc-0001", mac_address="3C:D9:2B:11:22:33", primary_ip="10.9.8.7")
-    return make_pc(hostname="p1-cmm-0042", mac_address="00:14:22:AB:CD:EF", primary_ip="10.20.30.40")
+def known_pc(make_computer):
+    make_computer(hostname="ofc-0001", mac_address="3C:D9:2B:11:22:33", primary_ip="10.9.8.7")
+    return make_computer(hostname="p1-cmm-0042", mac_address="00:14:22:AB:CD:EF", primary_ip="10.20.30.40")
 
 
 def test_search_finds_a_pc_by_hostname_in_any_case(client, known_pc):
@@ -64,8 +64,8 @@ def test_search_finds_a_pc_by_ip(client, known_pc):
     assert search(client, "10.20.30")[known_pc["assetid"]] == "primary_ip"
 
 
-def test_search_finds_an_ipv6_pc_by_any_spelling_of_its_address(client, make_pc):
-    pc = make_pc(primary_ip="fd00::10")
+def test_search_finds_an_ipv6_pc_by_any_spelling_of_its_address(client, make_computer):
+    pc = make_computer(primary_ip="fd00::10")
     assert search(client, "FD00:0:0:0:0:0:0:10") == {pc["assetid"]: "primary_ip"}
 
 
@@ -81,21 +81,21 @@ def test_the_list_q_matches_hostname_mac_and_ip(client, known_pc):
         assert [pc["assetid"] for pc in data] == [known_pc["assetid"]], q
 
 
-def test_last_seen_with_a_time_zone_offset_is_stored_as_utc(client, auth_headers, make_pc):
-    pc = make_pc(last_seen_at="2026-05-01T10:00:00+02:00")
+def test_last_seen_with_a_time_zone_offset_is_stored_as_utc(client, auth_headers, make_computer):
+    pc = make_computer(last_seen_at="2026-05-01T10:00:00+02:00")
     assert pc["last_seen_at"].startswith("2026-05-01T08:00:00")
     fetched = client.get(f"/api/v1/computers/{pc['assetid']}").get_json()["data"]
     assert fetched["last_seen_at"].startswith("2026-05-01T08:00:00")
 
 
 @pytest.mark.parametrize("q", ["_", "%", "p1_cmm", "10.20%40", "\\"])
-def test_underscore_and_percent_in_the_search_box_match_only_themselves(client, known_pc, make_pc, q):
-    make_pc(hostname="p1-cmm-0043", os_name="Win_10")
+def test_underscore_and_percent_in_the_search_box_match_only_themselves(client, known_pc, make_computer, q):
+    make_computer(hostname="p1-cmm-0043", os_name="Win_10")
     assert search(client, q) == {}
 
 
-def test_the_list_q_matches_underscore_literally(client, make_pc):
-    literal = make_pc(os_name="Win_10")
-    make_pc(os_name="Win-10")
+def test_the_list_q_matches_underscore_literally(client, make_computer):
+    literal = make_computer(os_name="Win_10")
+    make_computer(os_name="Win-10")
     data = client.get("/api/v1/computers", query_string={"q": "win_"}).get_json()["data"]
     assert [pc["assetid"] for pc in data] == [literal["assetid"]]

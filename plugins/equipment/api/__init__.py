@@ -1,4 +1,9 @@
-from . import maintenance  # noqa: F401 - adds the maintenance and downtime routes to blp
+"""The equipment API: one blueprint; each api module adds its routes here, in this order, once."""
+
+from . import maintenance, routes
 from .routes import blp
+
+routes.register(blp)
+maintenance.register(blp)
 
 __all__ = ["blp"]

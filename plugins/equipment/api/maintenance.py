@@ -7,24 +7,27 @@ import re
 
 from flask import request
 from flask.views import MethodView
+from flask_smorest import Blueprint
 from sqlalchemy import desc, func, select
 
-from shopdb.api import (
+from shopdb.plugins.toolkit import (
     LIST_PARAMETERS,
+    RESERVED_ARGS,
+    Asset,
     BadRequest,
     ListSpec,
     NotFound,
+    current_actor,
+    db,
     envelope,
     list_envelope,
     list_response,
+    paginate,
+    require_role,
+    require_site_access,
     responses,
+    writes,
 )
-from shopdb.api.pagination import RESERVED_ARGS, paginate
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Asset
-from shopdb.core.services import writes
-from shopdb.core.services.audit import current_actor
-from shopdb.extensions import db
 
 from ..models import MAINTENANCE_KINDS, Equipment, MaintenanceRecord
 from ..schemas import EquipmentDowntimeSchema, MachineDowntimeSchema, MaintenanceRecordSchema
@@ -77,7 +80,6 @@ def _record_of(assetid: int, record_id: int) -> MaintenanceRecord:
     return record
 
 
-@blp.route("/<int:assetid>/maintenance")
 class MaintenanceRecords(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(MaintenanceRecordSchema))
@@ -99,7 +101,6 @@ class MaintenanceRecords(MethodView):
         return responses.single(_record_schema.dump(record), 201)
 
 
-@blp.route("/<int:assetid>/maintenance/<int:record_id>")
 class MaintenanceRecordItem(MethodView):
     @blp.response(200, envelope(MaintenanceRecordSchema))
     def get(self, assetid, record_id):
@@ -117,7 +118,6 @@ class MaintenanceRecordItem(MethodView):
         return responses.no_content()
 
 
-@blp.route("/<int:assetid>/downtime")
 class MachineDowntime(MethodView):
     @blp.doc(parameters=DATE_PARAMETERS)
     @blp.response(200, envelope(EquipmentDowntimeSchema))
@@ -141,7 +141,6 @@ class MachineDowntime(MethodView):
         })
 
 
-@blp.route("/downtime")
 class PlantDowntime(MethodView):
     @blp.doc(parameters=[*DATE_PARAMETERS, {"in": "query", "name": "site_id", "schema": {"type": "integer"}},
                          *LIST_PARAMETERS[:2]])
@@ -171,3 +170,11 @@ class PlantDowntime(MethodView):
             "machine_number": row.machine_number, "total_minutes": int(row.total_minutes or 0),
             "count": int(row.record_count),
         }, scalars=False)
+
+
+def register(blp: Blueprint) -> None:
+    """Maintenance records of a machine, its downtime, and the plant's downtime."""
+    blp.route("/<int:assetid>/maintenance")(MaintenanceRecords)
+    blp.route("/<int:assetid>/maintenance/<int:record_id>")(MaintenanceRecordItem)
+    blp.route("/<int:assetid>/downtime")(MachineDowntime)
+    blp.route("/downtime")(PlantDowntime)

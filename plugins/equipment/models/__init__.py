@@ -16,15 +16,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.core.models import BigIntPK, utcnow
-from shopdb.core.models.keys import asset_site_column, asset_site_constraints, key_column, key_length
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import (
+    BigIntPK,
+    asset_site_column,
+    asset_site_constraints,
+    db,
+    key_column,
+    key_length,
+    utcnow,
+)
 
-EQUIPMENT_TYPES = ("cnc_mill", "cnc_lathe", "grinder", "edm", "press", "robot", "cmm", "saw", "other")
+# Open vocabularies (docs/adr/0013): the bundled values; an admin adds more (`shopdb choices add`).
+EQUIPMENT_TYPE_CHOICES = (
+    ("cnc_mill", "CNC mill"), ("cnc_lathe", "CNC lathe"), ("grinder", "Grinder"), ("edm", "EDM"),
+    ("press", "Press"), ("robot", "Robot"), ("cmm", "CMM"), ("saw", "Saw"), ("other", "Other"),
+)
+EQUIPMENT_TYPES = tuple(slug for slug, _label in EQUIPMENT_TYPE_CHOICES)
 OPERATIONAL_STATUSES = ("running", "idle", "down", "maintenance")
 # Suggested spellings; controller_type stays free text because plants run controls we never heard of.
 CONTROLLER_TYPES = ("Fanuc", "Siemens", "Heidenhain", "Okuma", "Mazak", "Haas", "Mitsubishi", "other")
-MAINTENANCE_KINDS = ("preventive", "corrective", "breakdown", "calibration", "inspection")
+MAINTENANCE_KIND_CHOICES = (
+    ("preventive", "Preventive"), ("corrective", "Corrective"), ("breakdown", "Breakdown"),
+    ("calibration", "Calibration"), ("inspection", "Inspection"),
+)
+MAINTENANCE_KINDS = tuple(slug for slug, _label in MAINTENANCE_KIND_CHOICES)
 MAX_DOWNTIME_MINUTES = 525_600  # one year: a single record longer than that is a typo
 
 
@@ -38,7 +53,6 @@ class Equipment(db.Model):
 
     __tablename__ = "equipment"
     __table_args__ = (
-        CheckConstraint(f"equipment_type IN {EQUIPMENT_TYPES!r}", name="equipment_type"),
         CheckConstraint(f"operational_status IN {OPERATIONAL_STATUSES!r}", name="operational_status"),
         CheckConstraint("floor_x IS NULL OR floor_x >= 0", name="floor_x"),
         CheckConstraint("floor_y IS NULL OR floor_y >= 0", name="floor_y"),
@@ -52,7 +66,8 @@ class Equipment(db.Model):
     site_id: Mapped[int] = asset_site_column()
     machine_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     machine_number_key: Mapped[str] = key_column("machine_number", length=key_length(32))
-    equipment_type: Mapped[str] = mapped_column(String(16), nullable=False, default="other", index=True)
+    # A slug of the choice set equipment_type: open, so no CHECK (docs/adr/0013).
+    equipment_type: Mapped[str] = mapped_column(String(64), nullable=False, default="other", index=True)
     controller_type: Mapped[str | None] = mapped_column(String(64), index=True)
     controller_version: Mapped[str | None] = mapped_column(String(64))
     cell: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -66,7 +81,6 @@ class MaintenanceRecord(db.Model):
 
     __tablename__ = "maintenance_records"
     __table_args__ = (
-        CheckConstraint(f"kind IN {MAINTENANCE_KINDS!r}", name="kind"),
         CheckConstraint(f"downtime_minutes >= 0 AND downtime_minutes <= {MAX_DOWNTIME_MINUTES}",
                         name="downtime_minutes"),
         # Per-machine history (newest first) and downtime totals over a date range.
@@ -76,7 +90,7 @@ class MaintenanceRecord(db.Model):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     assetid: Mapped[int] = mapped_column(ForeignKey("assets.assetid", ondelete="CASCADE"), nullable=False)
     performed_on: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)  # a slug of the choice set maintenance_kind
     downtime_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     notes: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(64))

@@ -5,7 +5,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from shopdb.core.schemas import AssetFieldsSchema, StrictSchema, Text
+from shopdb.plugins.toolkit import AssetFieldsSchema, ChoiceField, StrictSchema, Text
 
 from ..models import (
     CONTROLLER_TYPES,
@@ -34,7 +34,7 @@ class EquipmentSchema(AssetFieldsSchema):
 
     machine_number = Text(32, required=True, validate=validate.Regexp(
         MACHINE_NUMBER, error="Letters, digits and . _ / - only, starting with a letter or digit."))
-    equipment_type = fields.Str(load_default="other", validate=validate.OneOf(EQUIPMENT_TYPES))
+    equipment_type = ChoiceField("equipment_type", examples=EQUIPMENT_TYPES, load_default="other")
     controller_type = Text(64, allow_none=True, metadata={"examples": list(CONTROLLER_TYPES)})
     controller_version = Text(64, allow_none=True)
     cell = Text(64, allow_none=True)
@@ -53,7 +53,7 @@ class MaintenanceRecordSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     assetid = fields.Int(dump_only=True)
     performed_on = fields.Date(required=True)
-    kind = fields.Str(required=True, validate=validate.OneOf(MAINTENANCE_KINDS))
+    kind = ChoiceField("maintenance_kind", examples=MAINTENANCE_KINDS, required=True)
     downtime_minutes = fields.Int(strict=True, load_default=0,
                                   validate=validate.Range(min=0, max=MAX_DOWNTIME_MINUTES))
     notes = Text(5000, allow_none=True)

@@ -164,7 +164,7 @@ def test_plant_downtime_ranks_machines_with_one_grouped_query(app, client, auth_
     post_record(client, auth_headers, far["assetid"], performed_on="2024-02-15", downtime_minutes=400)
     post_record(client, auth_headers, idle["assetid"], performed_on="2023-02-15", downtime_minutes=999)
 
-    from shopdb.extensions import db
+    from shopdb.plugins.toolkit import db
 
     statements: list[str] = []
     with app.app_context():

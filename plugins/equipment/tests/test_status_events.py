@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopdb.plugins import hooks
+from shopdb.plugins.toolkit.testing import events
 
 URL = "/api/v1/equipment"
 
@@ -12,10 +12,10 @@ URL = "/api/v1/equipment"
 @pytest.fixture
 def heard(app) -> list[dict]:
     """Every ``equipment.status_changed`` the bus delivers in this app."""
-    events: list[dict] = []
-    app.extensions[hooks.EXTENSION_KEY].subscribe(
-        "equipment.status_changed", lambda **payload: events.append(payload), "test")
-    return events
+    received: list[dict] = []
+    app.extensions[events.EXTENSION_KEY].subscribe(
+        "equipment.status_changed", lambda **payload: received.append(payload), "test")
+    return received
 
 
 def test_creating_a_machine_announces_its_first_status(make_machine, heard, site):
@@ -58,7 +58,7 @@ def test_a_failing_subscriber_does_not_undo_the_status_change(app, client, auth_
     def broken(**_):
         raise RuntimeError("subscriber bug")
 
-    app.extensions[hooks.EXTENSION_KEY].subscribe("equipment.status_changed", broken, "test")
+    app.extensions[events.EXTENSION_KEY].subscribe("equipment.status_changed", broken, "test")
     machine = make_machine()
     response = client.patch(f"{URL}/{machine['assetid']}", json={"operational_status": "maintenance"},
                             headers=auth_headers)

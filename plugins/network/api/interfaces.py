@@ -5,28 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest import Blueprint
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
-from shopdb.api import (
+from shopdb.plugins.toolkit import (
     LIST_PARAMETERS,
+    Asset,
     ListSpec,
     NotFound,
     ValidationFailed,
+    db,
     envelope,
+    expected_version,
     list_envelope,
     list_response,
+    require_role,
+    require_site_access,
     responses,
+    writes,
 )
-from shopdb.api.concurrency import expected_version
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Asset
-from shopdb.core.services import writes
-from shopdb.extensions import db
 
 from ..models import Interface
+from ..rules import check_connected, ensure_unique_port, require_network_device
 from ..schemas import InterfaceSchema
-from .routes import DEVICE_TYPE, blp
+from .routes import blp
 
 _schema = InterfaceSchema()
 Device = aliased(Asset, name="device")
@@ -62,30 +65,6 @@ def _load(interface_id: int) -> tuple[Interface, str, str | None]:
     return row[0], row[1], row[2]
 
 
-def _device(assetid: int) -> Asset:
-    """The port's device must be an existing network_device asset (422 otherwise)."""
-    device = writes.require_reference(Asset, assetid, "device_assetid")
-    if device.asset_type.name != DEVICE_TYPE:
-        raise ValidationFailed({"device_assetid": [
-            f"Asset {device.asset_tag} is a {device.asset_type.name}, not a network device."]})
-    return device
-
-
-def _check_connected(values: dict[str, Any], device_assetid: int) -> None:
-    connected = values.get("connected_assetid")
-    if connected is None:
-        return
-    writes.require_reference(Asset, connected, "connected_assetid")
-    if connected == device_assetid:
-        raise ValidationFailed({"connected_assetid": ["A port cannot be connected to its own device."]})
-
-
-def _unique_port(device_assetid: int, name: str, exclude: Interface | None = None) -> None:
-    # Case-insensitive: "gi1/0/1" and "Gi1/0/1" are the same port to anyone reading a switch config.
-    writes.ensure_unique(Interface, "name", name, scope={"device_assetid": device_assetid},
-                         exclude=exclude, case_insensitive=True)
-
-
 def _queue_connection(interface: Interface, previous: int | None) -> None:
     if interface.connected_assetid is not None and interface.connected_assetid != previous:
         writes.emit_after_commit("network.port_connected", interface_id=interface.id,
@@ -93,7 +72,6 @@ def _queue_connection(interface: Interface, previous: int | None) -> None:
                                  connected_assetid=interface.connected_assetid, previous_assetid=previous)
 
 
-@blp.route("/interfaces")
 class Interfaces(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(InterfaceSchema))
@@ -107,17 +85,16 @@ class Interfaces(MethodView):
     def post(self, body):
         """Add a port to a network device, optionally with the asset plugged into it."""
         body.pop("version", None)
-        device = _device(body["device_assetid"])
+        device = require_network_device(body["device_assetid"])
         require_site_access(device.site_id)
-        _check_connected(body, device.assetid)
+        check_connected(body, device.assetid)
         with writes.transaction():
-            _unique_port(device.assetid, body["name"])
+            ensure_unique_port(device.assetid, body["name"])
             interface = writes.create(Interface, **body)
             _queue_connection(interface, None)
         return responses.single(interface_to_dict(*_load(interface.id)), 201, interface.version)
 
 
-@blp.route("/interfaces/<int:interface_id>")
 class InterfaceDetail(MethodView):
     @blp.response(200, envelope(InterfaceSchema))
     def get(self, interface_id):
@@ -135,16 +112,16 @@ class InterfaceDetail(MethodView):
         writes.check_version(interface, version)
         current = db.session.get(Asset, interface.device_assetid)
         require_site_access(current.site_id)
-        device = _device(body["device_assetid"]) if "device_assetid" in body else current
+        device = require_network_device(body["device_assetid"]) if "device_assetid" in body else current
         require_site_access(device.site_id)
-        _check_connected(body, device.assetid)
+        check_connected(body, device.assetid)
         if body.get("connected_assetid") is None and "connected_assetid" not in body \
                 and interface.connected_assetid == device.assetid:
             raise ValidationFailed({"device_assetid": ["The port's connected asset is that device itself."]})
         previous = interface.connected_assetid
         with writes.transaction():
             if "name" in body or "device_assetid" in body:
-                _unique_port(device.assetid, body.get("name", interface.name), exclude=interface)
+                ensure_unique_port(device.assetid, body.get("name", interface.name), exclude=interface)
             writes.update(interface, body, expected_version=version)
             _queue_connection(interface, previous)
         return responses.single(interface_to_dict(*_load(interface.id)), etag_version=interface.version)
@@ -158,3 +135,9 @@ class InterfaceDetail(MethodView):
         with writes.transaction():
             writes.delete(interface, expected_version=expected_version({}, interface))
         return responses.no_content()
+
+
+def register(blp: Blueprint) -> None:
+    """``/interfaces``: switch ports and what hangs on them."""
+    blp.route("/interfaces")(Interfaces)
+    blp.route("/interfaces/<int:interface_id>")(InterfaceDetail)

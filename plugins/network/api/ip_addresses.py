@@ -6,30 +6,31 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
+from flask_smorest import Blueprint
 from sqlalchemy import Select, select
 
-from shopdb.api import (
+from shopdb.plugins.toolkit import (
     LIST_PARAMETERS,
+    Asset,
     BadRequest,
     ListSpec,
     NotFound,
-    ValidationFailed,
+    db,
     envelope,
+    expected_version,
     list_envelope,
     list_response,
+    require_role,
+    require_site_access,
     responses,
+    writes,
 )
-from shopdb.api.concurrency import expected_version
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Asset
-from shopdb.core.services import writes
-from shopdb.extensions import db
 
-from ..addressing import address_key, parse_address, reserved_reason
+from ..addressing import parse_address
 from ..models import IPAddress, Subnet
+from ..rules import address_placement, ensure_address_unique_in_site
 from ..schemas import IPAddressSchema
 from .routes import blp
-from .subnets import network_of
 
 _schema = IPAddressSchema()
 SPEC = ListSpec(
@@ -65,31 +66,6 @@ def _load(ip_id: int) -> tuple[IPAddress, str, str | None]:
     return row[0], row[1], row[2]
 
 
-def _placement(address: str, subnet: Subnet) -> dict[str, Any]:
-    """Normalise ``address`` and check it is an assignable host of ``subnet`` (422 otherwise)."""
-    try:
-        parsed = parse_address(address)
-    except ValueError as exc:
-        raise ValidationFailed({"address": [str(exc)]}) from None
-    network = network_of(subnet)
-    problem = None
-    if parsed.version != network.version:
-        problem = f"{parsed} is an IPv{parsed.version} address; subnet {network} is IPv{network.version}."
-    elif parsed not in network:
-        problem = f"{parsed} is not inside {network}."
-    elif reason := reserved_reason(network, parsed):
-        problem = f"{parsed} {reason} of {network}."
-    if problem:
-        raise ValidationFailed({"address": [problem]}, message=problem)
-    return {"address": str(parsed), "ip_version": parsed.version, "sort_key": address_key(parsed),
-            "subnet_id": subnet.id, "site_id": subnet.site_id}
-
-
-def _unique_in_site(values: dict[str, Any], exclude: IPAddress | None = None) -> None:
-    writes.ensure_unique(IPAddress, "address", values["address"], scope={"site_id": values["site_id"]},
-                         exclude=exclude)
-
-
 def _queue_assignment(ip: IPAddress, previous_assetid: int | None) -> None:
     if ip.assetid is not None and ip.assetid != previous_assetid:
         writes.emit_after_commit("network.ip_assigned", ip_address_id=ip.id, address=ip.address,
@@ -106,7 +82,6 @@ def _filter(stmt: Select) -> Select:
     return stmt
 
 
-@blp.route("/ip-addresses")
 class IPAddresses(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(IPAddressSchema))
@@ -122,17 +97,16 @@ class IPAddresses(MethodView):
         body.pop("version", None)
         subnet = writes.require_reference(Subnet, body["subnet_id"], "subnet_id")
         require_site_access(subnet.site_id)
-        values = _placement(body.pop("address"), subnet)
+        values = address_placement(body.pop("address"), subnet)
         if body.get("assetid") is not None:
             writes.require_reference(Asset, body["assetid"], "assetid")
         with writes.transaction():
-            _unique_in_site(values)
+            ensure_address_unique_in_site(values)
             ip = writes.create(IPAddress, **{**body, **values})
             _queue_assignment(ip, None)
         return responses.single(ip_to_dict(*_load(ip.id)), 201, ip.version)
 
 
-@blp.route("/ip-addresses/<int:ip_id>")
 class IPAddressDetail(MethodView):
     @blp.response(200, envelope(IPAddressSchema))
     def get(self, ip_id):
@@ -153,13 +127,13 @@ class IPAddressDetail(MethodView):
             subnet = (writes.require_reference(Subnet, body["subnet_id"], "subnet_id") if "subnet_id" in body
                       else db.session.get(Subnet, ip.subnet_id))
             require_site_access(subnet.site_id)
-            values.update(_placement(values.pop("address", ip.address), subnet))
+            values.update(address_placement(values.pop("address", ip.address), subnet))
         if values.get("assetid") is not None:
             writes.require_reference(Asset, values["assetid"], "assetid")
         previous_assetid = ip.assetid
         with writes.transaction():
             if "address" in values:
-                _unique_in_site(values, exclude=ip)
+                ensure_address_unique_in_site(values, exclude=ip)
             writes.update(ip, values, expected_version=version)
             _queue_assignment(ip, previous_assetid)
         return responses.single(ip_to_dict(*_load(ip.id)), etag_version=ip.version)
@@ -172,3 +146,9 @@ class IPAddressDetail(MethodView):
         with writes.transaction():
             writes.delete(ip, expected_version=expected_version({}, ip))
         return responses.no_content()
+
+
+def register(blp: Blueprint) -> None:
+    """``/ip-addresses``: addresses inside their subnet, held by assets."""
+    blp.route("/ip-addresses")(IPAddresses)
+    blp.route("/ip-addresses/<int:ip_id>")(IPAddressDetail)

@@ -1,7 +1,7 @@
 """``/api/v1/network``: the blueprint, network devices (flat asset+extension) and "where is it plugged in".
 
-Subnets, IP addresses and interfaces register their routes on the same blueprint from their own
-modules (see ``api/__init__.py``).
+Subnets, IP addresses and interfaces add their routes to the same blueprint from their own modules;
+``api/__init__.py`` calls each module's ``register(blp)`` in one place.
 """
 
 from __future__ import annotations
@@ -12,42 +12,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shopdb.api import Conflict, ValidationFailed, envelope, responses
-from shopdb.core.models import Asset
-from shopdb.core.services import writes
-from shopdb.extensions import db
-from shopdb.plugins.extension_api import ExtensionResource
+from shopdb.plugins.toolkit import Asset, ExtensionResource, db, envelope, responses, writes
 
-from ..addressing import normalise_address
 from ..models import Interface, IPAddress, NetworkDevice, Subnet
+from ..rules import DEVICE_TYPE, validate_network_device
 from ..schemas import ConnectionsSchema, NetworkDeviceSchema
 
 blp = Blueprint("network", __name__, url_prefix="/api/v1/network",
                 description="Network devices, subnets, IP addresses and switch ports")
-DEVICE_TYPE = "network_device"
-
-
-def _validate_device(data: dict[str, Any], asset: Asset | None, device: NetworkDevice | None) -> None:
-    """Normalise ``mgmt_ip``; two devices of one site may not share a management address (409)."""
-    if data.get("mgmt_ip"):
-        try:
-            data["mgmt_ip"] = normalise_address(data["mgmt_ip"])
-        except ValueError as exc:
-            raise ValidationFailed({"mgmt_ip": [str(exc)]}) from None
-    mgmt_ip = data.get("mgmt_ip", device.mgmt_ip if device else None)
-    site_id = data.get("site_id", asset.site_id if asset else None)
-    if not mgmt_ip or ("mgmt_ip" not in data and "site_id" not in data):
-        return
-    other = db.session.execute(
-        select(Asset.asset_tag).join(NetworkDevice, NetworkDevice.assetid == Asset.assetid)
-        .where(NetworkDevice.mgmt_ip == mgmt_ip, Asset.site_id == site_id,
-               Asset.assetid != (asset.assetid if asset else -1))
-        .limit(1)
-    ).scalar_one_or_none()
-    if other is not None:
-        raise Conflict(f"mgmt_ip {mgmt_ip!r} is already used by device {other} in this site.",
-                       {"fields": {"mgmt_ip": ["Already in use."]}, "field": "mgmt_ip", "value": mgmt_ip},
-                       code="duplicate")
 
 
 def ports_of_device(assetid: int) -> list[dict[str, Any]]:
@@ -77,14 +49,10 @@ def addresses_of_asset(assetid: int) -> list[dict[str, Any]]:
 devices = ExtensionResource(
     model=NetworkDevice, schema=NetworkDeviceSchema, type_name=DEVICE_TYPE, prefix="/devices",
     search=(NetworkDevice.mgmt_ip, NetworkDevice.firmware),
-    validate=_validate_device,
+    validate=validate_network_device,
     detail_extra=lambda asset, device: {"interfaces": ports_of_device(asset.assetid),
                                         "ip_addresses": addresses_of_asset(asset.assetid)},
 )
-devices.register(blp)
-
-
-@blp.route("/assets/<int:assetid>/connections")
 class AssetConnections(MethodView):
     @blp.response(200, envelope(ConnectionsSchema))
     def get(self, assetid):
@@ -104,3 +72,9 @@ class AssetConnections(MethodView):
                  for i, tag, name, role in rows]
         return responses.single({"assetid": asset.assetid, "asset_tag": asset.asset_tag, "name": asset.name,
                                  "ports": ports, "ip_addresses": addresses_of_asset(assetid)})
+
+
+def register(blp: Blueprint) -> None:
+    """Network devices (flat) and where an asset is plugged in."""
+    devices.register(blp)
+    blp.route("/assets/<int:assetid>/connections")(AssetConnections)

@@ -6,24 +6,25 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from sqlalchemy import Select, func, or_, select
+from flask_smorest import Blueprint
+from sqlalchemy import Select, func, select
 
-from shopdb.api import (
+from shopdb.plugins.toolkit import (
     LIST_PARAMETERS,
     BadRequest,
     Conflict,
     ListSpec,
-    ValidationFailed,
+    Site,
+    db,
     envelope,
+    expected_version,
     list_envelope,
     list_response,
+    require_role,
+    require_site_access,
     responses,
+    writes,
 )
-from shopdb.api.concurrency import expected_version
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Site
-from shopdb.core.services import writes
-from shopdb.extensions import db
 
 from ..addressing import (
     IPNetwork,
@@ -36,6 +37,7 @@ from ..addressing import (
     walk_used,
 )
 from ..models import IPAddress, Subnet
+from ..rules import refuse_leaving_addresses, refuse_overlap, subnet_values
 from ..schemas import NextFreeSchema, SubnetSchema, UtilisationSchema
 from .routes import blp
 
@@ -73,41 +75,6 @@ def used_count(subnet_id: int) -> int:
     ).scalar_one()
 
 
-def _network_values(cidr: str) -> tuple[IPNetwork, dict[str, Any]]:
-    try:
-        network = parse_network(cidr)
-    except ValueError as exc:
-        raise ValidationFailed({"cidr": [str(exc)]}) from None
-    values = {"cidr": network.compressed, "ip_version": network.version, "prefix_length": network.prefixlen,
-              "start_key": key_of(int(network.network_address), network.version),
-              "end_key": key_of(int(network.broadcast_address), network.version)}
-    return network, values
-
-
-def _refuse_overlap(site_id: int, values: dict[str, Any], exclude: Subnet | None = None) -> None:
-    """Two subnets of one site may not share an address; other sites may reuse the same range.
-
-    No constraint expresses overlap portably (docs/adr/0008), so writers of one site's subnets queue:
-    the site's row is locked until the transaction ends (PostgreSQL ``FOR NO KEY UPDATE``, which
-    leaves other inserts referencing the site alone; MariaDB ``FOR UPDATE``; SQLite's write lock is
-    already exclusive), and a second writer checks only after the first one committed.
-    """
-    db.session.execute(select(Site.id).where(Site.id == site_id).with_for_update(key_share=True))
-    stmt = (select(Subnet).where(Subnet.site_id == site_id, Subnet.ip_version == values["ip_version"],
-                                 Subnet.start_key <= values["end_key"], Subnet.end_key >= values["start_key"])
-            .order_by(Subnet.start_key).limit(1))
-    if exclude is not None:
-        stmt = stmt.where(Subnet.id != exclude.id)
-    other = db.session.execute(stmt).scalar_one_or_none()
-    if other is not None:
-        raise Conflict(
-            f"{values['cidr']} overlaps subnet {other.cidr} ({other.name}, id {other.id}) in this site.",
-            {"fields": {"cidr": [f"Overlaps {other.cidr}."]},
-             "overlaps": {"id": other.id, "cidr": other.cidr, "name": other.name}},
-            code="overlap",
-        )
-
-
 def _filter(stmt: Select) -> Select:
     """``?cidr=10.1.2.77/24`` (normalised like a write) and ``?contains=10.1.2.5``."""
     if request.args.get("cidr"):
@@ -125,7 +92,6 @@ def _filter(stmt: Select) -> Select:
     return stmt
 
 
-@blp.route("/subnets")
 class Subnets(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(SubnetSchema))
@@ -142,14 +108,13 @@ class Subnets(MethodView):
         body.pop("version", None)
         require_site_access(body["site_id"])
         writes.require_reference(Site, body["site_id"], "site_id")
-        _, values = _network_values(body.pop("cidr"))
+        _, values = subnet_values(body.pop("cidr"))
         with writes.transaction():
-            _refuse_overlap(body["site_id"], values)
+            refuse_overlap(body["site_id"], values)
             subnet = writes.create(Subnet, **body, **values)
         return responses.single(subnet_to_dict(subnet, 0), 201, subnet.version)
 
 
-@blp.route("/subnets/<int:subnet_id>")
 class SubnetDetail(MethodView):
     @blp.response(200, envelope(SubnetSchema))
     def get(self, subnet_id):
@@ -174,10 +139,10 @@ class SubnetDetail(MethodView):
             if site_id != subnet.site_id and used:
                 raise Conflict(f"Subnet {subnet.cidr} still has {used} IP addresses; it cannot move to "
                                "another site.", {"used": used})
-        network, net_values = _network_values(values.pop("cidr", subnet.cidr))
+        network, net_values = subnet_values(values.pop("cidr", subnet.cidr))
         if net_values["cidr"] != subnet.cidr or site_id != subnet.site_id:
-            _refuse_leaving_addresses(subnet, network, used)
-            _refuse_overlap(site_id, net_values, exclude=subnet)
+            refuse_leaving_addresses(subnet, network, used)
+            refuse_overlap(site_id, net_values, exclude=subnet)
             values.update(net_values)
         with writes.transaction():
             writes.update(subnet, values, expected_version=version)
@@ -196,23 +161,6 @@ class SubnetDetail(MethodView):
         with writes.transaction():
             writes.delete(subnet, expected_version=expected_version({}, subnet))
         return responses.no_content()
-
-
-def _refuse_leaving_addresses(subnet: Subnet, network: IPNetwork, used: int) -> None:
-    """Resizing must keep every recorded address assignable inside the new range."""
-    if not used:
-        return
-    first, last = usable_range(network)
-    outside = db.session.execute(
-        select(func.count(IPAddress.id)).where(IPAddress.subnet_id == subnet.id).where(or_(
-            IPAddress.ip_version != network.version,
-            IPAddress.sort_key < key_of(first, network.version),
-            IPAddress.sort_key > key_of(last, network.version),
-        ))
-    ).scalar_one()
-    if outside:
-        raise Conflict(f"{outside} IP addresses of subnet {subnet.cidr} would not be inside {network.compressed}.",
-                       {"fields": {"cidr": [f"{outside} addresses would fall outside."]}, "outside": outside})
 
 
 def next_free_address(subnet: Subnet) -> str | None:
@@ -240,7 +188,6 @@ def next_free_address(subnet: Subnet) -> str | None:
     return str(type(network.network_address)(candidate))
 
 
-@blp.route("/subnets/<int:subnet_id>/next-free")
 class SubnetNextFree(MethodView):
     @blp.response(200, envelope(NextFreeSchema))
     def get(self, subnet_id):
@@ -255,7 +202,6 @@ class SubnetNextFree(MethodView):
         return responses.single({"subnet_id": subnet.id, "cidr": subnet.cidr, "address": address})
 
 
-@blp.route("/subnets/<int:subnet_id>/utilisation")
 class SubnetUtilisation(MethodView):
     @blp.response(200, envelope(UtilisationSchema))
     def get(self, subnet_id):
@@ -263,3 +209,11 @@ class SubnetUtilisation(MethodView):
         subnet = writes.get_or_404(Subnet, subnet_id, "subnet")
         data = utilisation(network_of(subnet), used_count(subnet.id))
         return responses.single({"subnet_id": subnet.id, "cidr": subnet.cidr, **data})
+
+
+def register(blp: Blueprint) -> None:
+    """``/subnets``: CRUD, next free address and utilisation."""
+    blp.route("/subnets")(Subnets)
+    blp.route("/subnets/<int:subnet_id>")(SubnetDetail)
+    blp.route("/subnets/<int:subnet_id>/next-free")(SubnetNextFree)
+    blp.route("/subnets/<int:subnet_id>/utilisation")(SubnetUtilisation)

@@ -5,11 +5,19 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.core.models import TimestampMixin, VersionedMixin
-from shopdb.core.models.keys import asset_site_column, asset_site_constraints, key_column, key_length
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import (
+    TimestampMixin,
+    VersionedMixin,
+    asset_site_column,
+    asset_site_constraints,
+    db,
+    key_column,
+    key_length,
+)
 
-DEVICE_ROLES = ("switch", "router", "ap", "firewall")
+# An open vocabulary (docs/adr/0013): the bundled roles; an admin adds more (`shopdb choices add network_role`).
+DEVICE_ROLE_CHOICES = (("switch", "Switch"), ("router", "Router"), ("ap", "Access point"), ("firewall", "Firewall"))
+DEVICE_ROLES = tuple(slug for slug, _label in DEVICE_ROLE_CHOICES)
 IP_STATUSES = ("active", "reserved", "dhcp", "deprecated")
 VLAN_CHECK = "vlan IS NULL OR (vlan >= 1 AND vlan <= 4094)"
 
@@ -23,7 +31,6 @@ class NetworkDevice(db.Model):
 
     __tablename__ = "network_devices"
     __table_args__ = (
-        CheckConstraint(f"role IN {DEVICE_ROLES!r}", name="role"),
         UniqueConstraint("site_id", "mgmt_ip", name="uq_network_devices_site_id_mgmt_ip"),
         *asset_site_constraints("network_devices"),
     )
@@ -32,7 +39,8 @@ class NetworkDevice(db.Model):
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
     site_id: Mapped[int] = asset_site_column()
-    role: Mapped[str] = mapped_column(String(16), nullable=False, default="switch", index=True)
+    # A slug of the choice set network_role: open, so no CHECK (docs/adr/0013).
+    role: Mapped[str] = mapped_column(String(64), nullable=False, default="switch", index=True)
     mgmt_ip: Mapped[str | None] = mapped_column(String(45), index=True)
     firmware: Mapped[str | None] = mapped_column(String(120))
 
@@ -117,4 +125,4 @@ class Interface(TimestampMixin, VersionedMixin, db.Model):
     speed_mbps: Mapped[int | None] = mapped_column(Integer)
 
 
-__all__ = ["DEVICE_ROLES", "IP_STATUSES", "Interface", "IPAddress", "NetworkDevice", "Subnet"]
+__all__ = ["DEVICE_ROLE_CHOICES", "DEVICE_ROLES", "IP_STATUSES", "Interface", "IPAddress", "NetworkDevice", "Subnet"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from shopdb.core.schemas import AssetFieldsSchema, Id, StrictSchema, Text
+from shopdb.plugins.toolkit import AssetFieldsSchema, ChoiceField, Id, StrictSchema, Text
 
 from ..addressing import parse_address, parse_network
 from ..models import DEVICE_ROLES, IP_STATUSES
@@ -44,7 +44,7 @@ class DevicePortSchema(StrictSchema):
 class NetworkDeviceSchema(AssetFieldsSchema):
     """A network device: the core asset fields and the device's own, side by side."""
 
-    role = fields.Str(load_default="switch", validate=validate.OneOf(DEVICE_ROLES))
+    role = ChoiceField("network_role", examples=DEVICE_ROLES, load_default="switch")
     mgmt_ip = Text(45, allow_none=True)
     firmware = Text(120, allow_none=True)
     interfaces = fields.List(fields.Nested(DevicePortSchema), dump_only=True,

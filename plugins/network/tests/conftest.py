@@ -90,7 +90,7 @@ def make_subnet(api) -> Callable[..., dict]:
 @pytest.fixture
 def counts(app) -> Callable[[], dict[str, int]]:
     """Rows per table, to prove a refused request wrote nothing (not even an audit entry)."""
-    from shopdb.extensions import db
+    from shopdb.plugins.toolkit import db
 
     def count() -> dict[str, int]:
         with app.app_context():

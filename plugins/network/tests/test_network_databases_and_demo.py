@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import text
 
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit.testing import token_for
 
 
 def test_the_whole_story_works_on_every_database(migrated_app):
@@ -56,7 +56,7 @@ def test_the_whole_story_works_on_every_database(migrated_app):
     assert stale[0] == 409
     assert call("DELETE", f"/api/v1/network/subnets/{lan['id']}")[0] == 409
 
-    from shopdb.extensions import db
+    from shopdb.plugins.toolkit import db
 
     with migrated_app.app_context():
         # The database itself refuses a second 10.1.2.1 in the site, whatever a client bypasses.
@@ -69,8 +69,7 @@ def test_the_whole_story_works_on_every_database(migrated_app):
 
 
 def test_the_plugin_keeps_the_contract_and_its_models_match_the_migration(app):
-    from shopdb.plugins.checks import check_contract, check_drift
-    from shopdb.plugins.manager import get_manager
+    from shopdb.plugins.toolkit.testing import check_contract, check_drift, get_manager
 
     with app.app_context():
         record = get_manager(app).get("network")
@@ -82,10 +81,8 @@ def test_the_plugin_keeps_the_contract_and_its_models_match_the_migration(app):
 @pytest.fixture
 def demo_network(app, monkeypatch):
     """Run only this plugin's generate_demo over a small plant with PCs, printers and machines."""
-    from shopdb.cli.demo import DemoContext, ensure_plant
-    from shopdb.core.services.assets import ensure_asset_type
-    from shopdb.extensions import db
-    from shopdb.plugins.manager import get_manager
+    from shopdb.plugins.toolkit import db, ensure_asset_type
+    from shopdb.plugins.toolkit.testing import DemoContext, ensure_plant, get_manager
 
     # Small subnets and a low cap, so the test also covers a building spilling into a second subnet.
     monkeypatch.setattr(sys.modules["shopdb_plugin_network.demo"], "HOSTS_PER_SUBNET", 12)
@@ -110,7 +107,7 @@ def demo_network(app, monkeypatch):
 
 
 def _rows(app, sql: str) -> list:
-    from shopdb.extensions import db
+    from shopdb.plugins.toolkit import db
 
     with app.app_context():
         return db.session.execute(text(sql)).all()

@@ -18,7 +18,7 @@ def test_a_device_is_created_and_listed_as_one_flat_object(api, site):
     assert api.ok("GET", f"/api/v1/network/devices/{device['assetid']}")["asset_tag"] == "SW-A01"
 
 
-def test_a_device_mgmt_ip_is_normalised_and_unique_per_site(api, site, site2, counts):
+def test_a_device_mgmt_ip_is_normalised_and_unique_per_site(api, site, other_site, counts):
     first = api.ok("POST", DEVICES, {"asset_tag": "FW-1", "name": "Firewall", "site_id": site["id"],
                                      "role": "firewall", "mgmt_ip": "FD00:0:0:9::0001"})
     assert first["mgmt_ip"] == "fd00:0:0:9::1"
@@ -27,7 +27,7 @@ def test_a_device_mgmt_ip_is_normalised_and_unique_per_site(api, site, site2, co
                                     "role": "router", "mgmt_ip": "fd00:0:0:9::1"})
     assert code == 409 and "FW-1" in body["error"]["message"]
     assert counts() == before
-    api.ok("POST", DEVICES, {"asset_tag": "RT-1", "name": "Router", "site_id": site2["id"],
+    api.ok("POST", DEVICES, {"asset_tag": "RT-1", "name": "Router", "site_id": other_site["id"],
                              "role": "router", "mgmt_ip": "fd00:0:0:9::1"})
 
 
@@ -177,10 +177,10 @@ def test_search_finds_a_device_by_its_management_address(api, site):
 
 def test_assigning_an_address_and_patching_a_port_are_announced_after_commit(api, app, site, make_switch,
                                                                              make_subnet, make_machine):
-    from shopdb.plugins.hooks import EXTENSION_KEY
+    from shopdb.plugins.toolkit.testing import events
 
     heard: list[tuple[str, dict]] = []
-    bus = app.extensions[EXTENSION_KEY]
+    bus = app.extensions[events.EXTENSION_KEY]
     for event in ("network.ip_assigned", "network.port_connected"):
         bus.subscribe(event, lambda event=event, **payload: heard.append((event, payload)), "test")
     switch, lathe = make_switch(site["id"]), make_machine(site["id"])

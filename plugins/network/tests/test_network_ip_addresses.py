@@ -78,11 +78,11 @@ def test_a_duplicate_address_in_the_same_site_is_refused(api, site, lan, make_su
     assert counts() == before
 
 
-def test_the_same_address_in_another_site_is_fine(api, lan, site2, make_subnet):
+def test_the_same_address_in_another_site_is_fine(api, lan, other_site, make_subnet):
     api.ok("POST", URL, {"address": "10.1.2.10", "subnet_id": lan["id"]})
-    other = make_subnet(site2["id"], "10.1.2.0/24")
+    other = make_subnet(other_site["id"], "10.1.2.0/24")
     ip = api.ok("POST", URL, {"address": "10.1.2.10", "subnet_id": other["id"]})
-    assert ip["site_id"] == site2["id"]
+    assert ip["site_id"] == other_site["id"]
 
 
 def test_the_same_ipv6_address_written_two_ways_is_one_address(api, ula):
@@ -153,13 +153,14 @@ def test_bad_bodies_are_refused_and_write_nothing(api, lan, counts):
     assert counts() == before
 
 
-def test_the_list_filters_by_subnet_asset_status_site_and_searches(api, site, site2, lan, make_subnet, make_machine):
+def test_the_list_filters_by_subnet_asset_status_site_and_searches(api, site, other_site, lan, make_subnet,
+                                                                   make_machine):
     lathe = make_machine(site["id"])
     api.ok("POST", URL, {"address": "10.1.2.10", "subnet_id": lan["id"], "assetid": lathe["assetid"],
                          "hostname": "lathe-ctrl"})
     api.ok("POST", URL, {"address": "10.1.2.9", "subnet_id": lan["id"], "status": "dhcp"})
     api.ok("POST", URL, {"address": "10.1.2.100", "subnet_id": lan["id"], "status": "reserved"})
-    other = make_subnet(site2["id"], "10.1.2.0/24")
+    other = make_subnet(other_site["id"], "10.1.2.0/24")
     api.ok("POST", URL, {"address": "10.1.2.10", "subnet_id": other["id"]})
 
     def addresses(query: str) -> list[str]:
@@ -170,7 +171,7 @@ def test_the_list_filters_by_subnet_asset_status_site_and_searches(api, site, si
     assert addresses(f"subnet_id={lan['id']}") == ["10.1.2.9", "10.1.2.10", "10.1.2.100"]  # numeric order
     assert addresses(f"assetid={lathe['assetid']}") == ["10.1.2.10"]
     assert addresses("status=dhcp") == ["10.1.2.9"]
-    assert addresses(f"site_id={site2['id']}") == ["10.1.2.10"]
+    assert addresses(f"site_id={other_site['id']}") == ["10.1.2.10"]
     assert addresses("q=lathe") == ["10.1.2.10"]
     assert addresses(f"q=1.2.10&site_id={site['id']}") == ["10.1.2.10", "10.1.2.100"]
     assert addresses(f"address=10.1.2.9&site_id={site['id']}") == ["10.1.2.9"]

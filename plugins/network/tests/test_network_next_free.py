@@ -29,9 +29,9 @@ def test_next_free_skips_used_addresses_and_finds_gaps(api, site, make_subnet):
     assert next_free(api, lan)[1]["data"]["address"] == "10.1.2.5"
 
 
-def test_addresses_of_the_same_range_in_another_site_do_not_count(api, site, site2, make_subnet):
+def test_addresses_of_the_same_range_in_another_site_do_not_count(api, site, other_site, make_subnet):
     lan = make_subnet(site["id"], "10.1.2.0/24")
-    other = make_subnet(site2["id"], "10.1.2.0/24")
+    other = make_subnet(other_site["id"], "10.1.2.0/24")
     api.ok("POST", IPS, {"address": "10.1.2.1", "subnet_id": other["id"]})
     assert next_free(api, lan)[1]["data"]["address"] == "10.1.2.1"
 
@@ -94,7 +94,7 @@ def test_unknown_subnets_are_404(api):
 
 def _bulk_addresses(app, subnet: dict, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> None:
     """Fill a subnet directly in the database: the HTTP API would make this test take minutes."""
-    from shopdb.extensions import db
+    from shopdb.plugins.toolkit import db
 
     now = dt.datetime(2024, 1, 1)
     width = 8 if subnet["ip_version"] == 4 else 32

@@ -70,10 +70,10 @@ def test_adjacent_subnets_do_not_overlap(site, make_subnet):
     make_subnet(site["id"], "10.1.1.0/24")
 
 
-def test_the_same_subnet_in_another_site_is_fine(site, site2, make_subnet):
+def test_the_same_subnet_in_another_site_is_fine(site, other_site, make_subnet):
     make_subnet(site["id"], "10.1.2.0/24")
-    other = make_subnet(site2["id"], "10.1.2.0/24")
-    assert other["site_id"] == site2["id"]
+    other = make_subnet(other_site["id"], "10.1.2.0/24")
+    assert other["site_id"] == other_site["id"]
 
 
 def test_a_subnet_of_an_unknown_site_is_a_field_error(api, site, counts):
@@ -140,20 +140,20 @@ def test_shrinking_a_subnet_may_not_strand_its_addresses(api, site, make_subnet)
     assert api.ok("PATCH", f"{URL}/{subnet['id']}", {"cidr": "10.1.2.128/25"})["cidr"] == "10.1.2.128/25"
 
 
-def test_a_subnet_with_addresses_cannot_move_to_another_site(api, site, site2, make_subnet):
+def test_a_subnet_with_addresses_cannot_move_to_another_site(api, site, other_site, make_subnet):
     subnet = make_subnet(site["id"], "10.1.2.0/24")
     api.ok("POST", "/api/v1/network/ip-addresses", {"address": "10.1.2.5", "subnet_id": subnet["id"]})
-    code, _ = api.patch(f"{URL}/{subnet['id']}", {"site_id": site2["id"]})
+    code, _ = api.patch(f"{URL}/{subnet['id']}", {"site_id": other_site["id"]})
     assert code == 409
 
 
-def test_an_empty_subnet_moves_to_another_site_unless_it_overlaps_there(api, site, site2, make_subnet):
-    make_subnet(site2["id"], "10.1.0.0/16", name="P2 office")
+def test_an_empty_subnet_moves_to_another_site_unless_it_overlaps_there(api, site, other_site, make_subnet):
+    make_subnet(other_site["id"], "10.1.0.0/16", name="P2 office")
     subnet = make_subnet(site["id"], "10.1.2.0/24")
-    code, body = api.patch(f"{URL}/{subnet['id']}", {"site_id": site2["id"]})
+    code, body = api.patch(f"{URL}/{subnet['id']}", {"site_id": other_site["id"]})
     assert code == 409 and "P2 office" in body["error"]["message"]
     empty = make_subnet(site["id"], "10.9.0.0/24")
-    assert api.ok("PATCH", f"{URL}/{empty['id']}", {"site_id": site2["id"]})["site_id"] == site2["id"]
+    assert api.ok("PATCH", f"{URL}/{empty['id']}", {"site_id": other_site["id"]})["site_id"] == other_site["id"]
 
 
 def test_deleting_a_subnet_that_still_has_addresses_is_refused(api, site, make_subnet, counts):
@@ -168,10 +168,10 @@ def test_deleting_a_subnet_that_still_has_addresses_is_refused(api, site, make_s
     assert api.get(f"{URL}/{subnet['id']}")[0] == 404
 
 
-def test_the_list_shows_utilisation_and_sorts_by_address(api, site, site2, make_subnet):
+def test_the_list_shows_utilisation_and_sorts_by_address(api, site, other_site, make_subnet):
     big = make_subnet(site["id"], "10.10.0.0/16")
     small = make_subnet(site["id"], "10.9.0.0/30")
-    make_subnet(site2["id"], "10.2.0.0/24")
+    make_subnet(other_site["id"], "10.2.0.0/24")
     for address in ("10.10.0.1", "10.10.0.2", "10.10.3.4"):
         api.ok("POST", "/api/v1/network/ip-addresses", {"address": address, "subnet_id": big["id"]})
     code, body = api.get(f"{URL}?site_id={site['id']}")
@@ -203,7 +203,7 @@ def test_changes_are_audited(api, site, make_subnet):
     api.ok("PATCH", f"{URL}/{subnet['id']}", {"name": "Renamed"})
     from sqlalchemy import text
 
-    from shopdb.extensions import db
+    from shopdb.plugins.toolkit import db
 
     with api.client.application.app_context():
         actions = db.session.execute(text(

@@ -9,28 +9,31 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import case, exists, literal, or_, select
 
-from shopdb.api import (
+from shopdb.plugins.toolkit import (
     LIST_PARAMETERS,
     BadRequest,
     Conflict,
     ListSpec,
     Unauthorized,
+    User,
+    apply_list_args,
+    current_actor,
+    current_user,
+    db,
     envelope,
+    expected_version,
     list_envelope,
     list_response,
+    paginate,
+    require_role,
     responses,
+    writes,
 )
-from shopdb.api.concurrency import expected_version
-from shopdb.api.pagination import apply_list_args, paginate
-from shopdb.auth import current_user, require_role
-from shopdb.core.models import User
-from shopdb.core.services import writes
-from shopdb.core.services.audit import current_actor
-from shopdb.extensions import db
 
 from ..models import Notification, NotificationAck, now_seconds
+from ..rules import check_notice, check_site_scope
 from ..schemas import NotificationAckRequestSchema, NotificationAckSchema, NotificationSchema
-from ..service import check_notice, check_site_scope, create_notice, is_active
+from ..service import create_notice, is_active
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="Notices for operators, acknowledgements and the active feed")
@@ -83,7 +86,6 @@ def _load(notification_id: int) -> Notification:
     return writes.get_or_404(Notification, notification_id, "notification")
 
 
-@blp.route("")
 class Notifications(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(NotificationSchema))
@@ -105,7 +107,6 @@ class Notifications(MethodView):
         return responses.single(_dump(notice), 201, notice.version)
 
 
-@blp.route("/active")
 class ActiveNotifications(MethodView):
     @blp.doc(parameters=ACTIVE_PARAMETERS)
     @blp.response(200, list_envelope(NotificationSchema))
@@ -125,7 +126,6 @@ class ActiveNotifications(MethodView):
         return paginate(_with_ack_flag(stmt), lambda row: _dump(row[0], row[1]), scalars=False)
 
 
-@blp.route("/<int:notification_id>")
 class NotificationItem(MethodView):
     @blp.response(200, envelope(NotificationSchema))
     def get(self, notification_id):
@@ -173,7 +173,6 @@ def _ack_dict(ack: NotificationAck, username: str) -> dict[str, Any]:
                              "username": username, "acked_at": ack.acked_at})
 
 
-@blp.route("/<int:notification_id>/ack")
 class Acknowledge(MethodView):
     @require_role("viewer")
     @blp.arguments(NotificationAckRequestSchema)
@@ -198,7 +197,6 @@ class Acknowledge(MethodView):
         return responses.single(_ack_dict(ack, user.username), 201)
 
 
-@blp.route("/<int:notification_id>/acks")
 class Acknowledgements(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(NotificationAckSchema))
@@ -209,3 +207,12 @@ class Acknowledgements(MethodView):
         stmt = (select(NotificationAck, User.username).join(User, User.id == NotificationAck.user_id)
                 .where(NotificationAck.notification_id == notification_id))
         return list_response(stmt, ACKS, lambda row: _ack_dict(row[0], row[1]), scalars=False)
+
+
+def register(blp: Blueprint) -> None:
+    """Notices (admin list, live feed, one notice) and their acknowledgements."""
+    blp.route("")(Notifications)
+    blp.route("/active")(ActiveNotifications)
+    blp.route("/<int:notification_id>")(NotificationItem)
+    blp.route("/<int:notification_id>/ack")(Acknowledge)
+    blp.route("/<int:notification_id>/acks")(Acknowledgements)

@@ -5,8 +5,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.core.models import TimestampMixin, VersionedMixin, utcnow
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import TimestampMixin, VersionedMixin, db, utcnow
 
 SEVERITIES = ("info", "warning", "critical")
 SOURCE_MANUAL = "manual"

@@ -5,7 +5,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from shopdb.core.schemas import Id, StrictSchema, Text
+from shopdb.plugins.toolkit import Id, StrictSchema, Text
 
 from ..models import SEVERITIES, SOURCE_MANUAL, now_seconds
 

@@ -11,12 +11,12 @@ def _at(hours: float) -> str:
     return (dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
 
 
-def test_the_feed_shows_notices_in_force_now_critical_first(client, post_notice):
-    post_notice(title="Open-ended", starts_at=_at(-2))
-    post_notice(title="Until tonight", severity="warning", starts_at=_at(-1), ends_at=_at(6))
-    post_notice(title="Machine down", severity="critical", starts_at=_at(-3))
-    post_notice(title="Tomorrow", starts_at=_at(20))
-    post_notice(title="Over", starts_at=_at(-5), ends_at=_at(-1))
+def test_the_feed_shows_notices_in_force_now_critical_first(client, make_notice):
+    make_notice(title="Open-ended", starts_at=_at(-2))
+    make_notice(title="Until tonight", severity="warning", starts_at=_at(-1), ends_at=_at(6))
+    make_notice(title="Machine down", severity="critical", starts_at=_at(-3))
+    make_notice(title="Tomorrow", starts_at=_at(20))
+    make_notice(title="Over", starts_at=_at(-5), ends_at=_at(-1))
     response = client.get(f"{URL}/active")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -27,10 +27,10 @@ def test_the_feed_shows_notices_in_force_now_critical_first(client, post_notice)
     assert [n["title"] for n in client.get(f"{URL}/active?q=tonight").get_json()["data"]] == ["Until tonight"]
 
 
-def test_a_site_s_feed_has_its_own_notices_and_those_for_all_sites(client, post_notice, site, other_site):
-    post_notice(title="Everyone")
-    post_notice(title="Plant 1 only", site_id=site["id"])
-    post_notice(title="Plant 2 only", site_id=other_site["id"])
+def test_a_site_s_feed_has_its_own_notices_and_those_for_all_sites(client, make_notice, site, other_site):
+    make_notice(title="Everyone")
+    make_notice(title="Plant 1 only", site_id=site["id"])
+    make_notice(title="Plant 2 only", site_id=other_site["id"])
 
     def titles(query: str = "") -> list[str]:
         return sorted(n["title"] for n in client.get(f"{URL}/active{query}").get_json()["data"])
@@ -42,15 +42,15 @@ def test_a_site_s_feed_has_its_own_notices_and_those_for_all_sites(client, post_
     assert client.get(f"{URL}/active?starts_at=2024-01-01").status_code == 400  # not a filter of the feed
 
 
-def test_an_ended_notice_leaves_the_feed_at_once(client, auth_headers, post_notice):
-    notice = post_notice(starts_at=_at(-1))
+def test_an_ended_notice_leaves_the_feed_at_once(client, auth_headers, make_notice):
+    notice = make_notice(starts_at=_at(-1))
     response = client.patch(f"{URL}/{notice['id']}", json={"ends_at": _at(0)}, headers=auth_headers)
     assert response.status_code == 200, response.get_json()
     assert client.get(f"{URL}/active").get_json()["data"] == []
 
 
-def test_any_signed_in_user_even_a_viewer_acknowledges_once(client, post_notice, user_headers):
-    notice = post_notice()
+def test_any_signed_in_user_even_a_viewer_acknowledges_once(client, make_notice, user_headers):
+    notice = make_notice()
     viewer = user_headers("viewer", name="olga")
     first = client.post(f"{URL}/{notice['id']}/ack", headers=viewer)
     assert first.status_code == 201, first.get_json()
@@ -60,8 +60,8 @@ def test_any_signed_in_user_even_a_viewer_acknowledges_once(client, post_notice,
     assert again.status_code == 200 and again.get_json()["data"] == ack  # idempotent: the same ack
 
 
-def test_the_feed_says_what_the_caller_has_acknowledged(client, auth_headers, post_notice, user_headers):
-    seen, unseen = post_notice(title="Seen"), post_notice(title="Unseen")
+def test_the_feed_says_what_the_caller_has_acknowledged(client, auth_headers, make_notice, user_headers):
+    seen, unseen = make_notice(title="Seen"), make_notice(title="Unseen")
     viewer = user_headers("viewer")
     assert client.post(f"{URL}/{seen['id']}/ack", headers=viewer).status_code == 201
     flags = {n["title"]: n["acknowledged"] for n in client.get(f"{URL}/active", headers=viewer).get_json()["data"]}
@@ -73,8 +73,8 @@ def test_the_feed_says_what_the_caller_has_acknowledged(client, auth_headers, po
     assert "acknowledged" not in client.get(f"{URL}/{unseen['id']}").get_json()["data"]
 
 
-def test_who_acknowledged_is_listed_for_signed_in_users_only(client, auth_headers, post_notice, user_headers):
-    notice = post_notice()
+def test_who_acknowledged_is_listed_for_signed_in_users_only(client, auth_headers, make_notice, user_headers):
+    notice = make_notice()
     olga, piet = user_headers("viewer", name="olga"), user_headers("editor", name="piet")
     for headers in (olga, piet):
         assert client.post(f"{URL}/{notice['id']}/ack", headers=headers).status_code == 201
@@ -89,8 +89,8 @@ def test_who_acknowledged_is_listed_for_signed_in_users_only(client, auth_header
     assert client.get(f"{URL}/999/acks", headers=olga).status_code == 404
 
 
-def test_bad_acknowledgements_are_refused_and_write_nothing(client, auth_headers, post_notice, count_rows):
-    notice = post_notice()
+def test_bad_acknowledgements_are_refused_and_write_nothing(client, auth_headers, make_notice, count_rows):
+    notice = make_notice()
     url = f"{URL}/{notice['id']}/ack"
     assert client.post(url).status_code == 401
     assert client.post(f"{URL}/999/ack", headers=auth_headers).status_code == 404

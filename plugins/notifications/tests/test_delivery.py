@@ -22,10 +22,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdb.core.models import OutboxMessage
-from shopdb.core.services import outbox, writes
-from shopdb.extensions import db
-from shopdb.testing import make_app, migrate_database, token_for
+from shopdb.plugins.toolkit import OutboxMessage, db, outbox, writes
+from shopdb.plugins.toolkit.testing import make_app, migrate_database, token_for
 
 URL = "/api/v1/notifications"
 WEBHOOK = "notifications.webhook"

@@ -6,11 +6,8 @@ import random
 
 from sqlalchemy import select
 
-from shopdb.cli.demo import DemoContext
-from shopdb.core.models import Asset, Location, Site
-from shopdb.extensions import db
-from shopdb.plugins.manager import get_manager
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit import Asset, Location, Site, db
+from shopdb.plugins.toolkit.testing import DemoContext, get_manager, token_for
 
 URL = "/api/v1/notifications"
 
@@ -89,7 +86,7 @@ def test_notices_acks_and_machine_outages_work_on_every_database(migrated_app):
 
 
 def test_the_plugin_keeps_the_contract_and_its_migration_matches_its_models(migrated_app):
-    from shopdb.plugins.checks import check_contract, check_drift
+    from shopdb.plugins.toolkit.testing import check_contract, check_drift
 
     with migrated_app.app_context():
         record = get_manager(migrated_app).get("notifications")

@@ -6,10 +6,8 @@ from __future__ import annotations
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
-from shopdb.extensions import db
-from shopdb.plugins import hooks
-from shopdb.plugins.manager import get_manager
-from shopdb.testing import make_app, migrate_database, token_for
+from shopdb.plugins.toolkit import db
+from shopdb.plugins.toolkit.testing import events, get_manager, make_app, migrate_database, token_for
 
 URL = "/api/v1/notifications"
 
@@ -25,7 +23,8 @@ def active_for(client, assetid: int) -> list[dict]:
     return [n for n in client.get(f"{URL}/active").get_json()["data"] if n["assetid"] == assetid]
 
 
-def test_a_machine_going_down_shows_a_critical_notice_until_it_runs_again(client, auth_headers, machine, site):
+def test_a_machine_going_down_shows_a_critical_notice_until_it_runs_again(client, auth_headers, make_machine, site):
+    machine = make_machine()
     set_status(client, auth_headers, machine, "down")
     notices = active_for(client, machine["assetid"])
     assert len(notices) == 1
@@ -42,7 +41,8 @@ def test_a_machine_going_down_shows_a_critical_notice_until_it_runs_again(client
     assert ended["ends_at"] is not None and ended["version"] == 2  # ended, not deleted: the history stays
 
 
-def test_one_outage_raises_one_notice_and_the_next_outage_a_new_one(client, auth_headers, machine, count_rows):
+def test_one_outage_raises_one_notice_and_the_next_outage_a_new_one(client, auth_headers, make_machine, count_rows):
+    machine = make_machine()
     set_status(client, auth_headers, machine, "down")
     set_status(client, auth_headers, machine, "running")
     set_status(client, auth_headers, machine, "down")
@@ -50,16 +50,18 @@ def test_one_outage_raises_one_notice_and_the_next_outage_a_new_one(client, auth
     assert count_rows("notifications") == 2
 
 
-def test_any_status_other_than_down_ends_the_outage_notice(client, auth_headers, machine):
+def test_any_status_other_than_down_ends_the_outage_notice(client, auth_headers, make_machine):
+    machine = make_machine()
     set_status(client, auth_headers, machine, "down")
     set_status(client, auth_headers, machine, "maintenance")
     assert active_for(client, machine["assetid"]) == []
 
 
-def test_a_status_repeated_by_another_sender_does_not_duplicate_the_notice(app, client, auth_headers, machine):
+def test_a_status_repeated_by_another_sender_does_not_duplicate_the_notice(app, client, auth_headers, make_machine):
+    machine = make_machine()
     set_status(client, auth_headers, machine, "down")
     with app.test_request_context():
-        hooks.emit("equipment.status_changed", assetid=machine["assetid"], site_id=machine["site_id"],
+        events.emit("equipment.status_changed", assetid=machine["assetid"], site_id=machine["site_id"],
                    asset_tag="M-2001", name="DMU 50", old_status="down", new_status="down")
     assert len(active_for(client, machine["assetid"])) == 1
 
@@ -72,9 +74,10 @@ def test_a_machine_created_down_raises_a_notice_right_away(client, auth_headers,
     assert [n["title"] for n in active_for(client, response.get_json()["data"]["assetid"])] == ["M-7 is down"]
 
 
-def test_manual_notices_about_a_machine_are_left_alone_when_it_runs_again(client, auth_headers, machine,
-                                                                          post_notice):
-    manual = post_notice(title="Door sensor flaky", assetid=machine["assetid"])
+def test_manual_notices_about_a_machine_are_left_alone_when_it_runs_again(client, auth_headers, make_machine,
+                                                                          make_notice):
+    machine = make_machine()
+    manual = make_notice(title="Door sensor flaky", assetid=machine["assetid"])
     set_status(client, auth_headers, machine, "down")
     set_status(client, auth_headers, machine, "running")
     assert [n["id"] for n in active_for(client, machine["assetid"])] == [manual["id"]]
@@ -82,9 +85,9 @@ def test_manual_notices_about_a_machine_are_left_alone_when_it_runs_again(client
 
 def test_an_event_about_a_machine_that_no_longer_exists_raises_nothing(app, count_rows):
     with app.app_context():
-        hooks.emit("equipment.status_changed", assetid=4242, site_id=None, asset_tag="M-0", name="Ghost",
+        events.emit("equipment.status_changed", assetid=4242, site_id=None, asset_tag="M-0", name="Ghost",
                    old_status="running", new_status="down")
-        assert app.extensions[hooks.EXTENSION_KEY].errors == []
+        assert app.extensions[events.EXTENSION_KEY].errors == []
     assert count_rows("notifications") == 0
 
 
@@ -98,7 +101,7 @@ def test_equipment_changes_status_fine_with_notifications_disabled(tmp_path):
 
     app = make_app(url)
     assert "notifications" not in app.blueprints
-    assert all(s.plugin != "notifications" for subs in app.extensions[hooks.EXTENSION_KEY].subscriptions.values()
+    assert all(s.plugin != "notifications" for subs in app.extensions[events.EXTENSION_KEY].subscriptions.values()
                for s in subs)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token_for(client)}"}
@@ -121,9 +124,10 @@ def test_equipment_changes_status_fine_with_notifications_disabled(tmp_path):
         db.engine.dispose()
 
 
-def test_deleting_a_machine_that_is_down_ends_its_outage_notice(client, auth_headers, machine, post_notice, site):
+def test_deleting_a_machine_that_is_down_ends_its_outage_notice(client, auth_headers, make_machine, make_notice, site):
+    machine = make_machine()
     set_status(client, auth_headers, machine, "down")
-    unrelated = post_notice(title="Other machine is down", site_id=site["id"], source="equipment")
+    unrelated = make_notice(title="Other machine is down", site_id=site["id"], source="equipment")
     outage = active_for(client, machine["assetid"])[0]
     assert client.delete(f"/api/v1/equipment/{machine['assetid']}", headers=auth_headers).status_code == 204
     assert [n["id"] for n in client.get(f"{URL}/active").get_json()["data"]] == [unrelated["id"]]

@@ -23,21 +23,23 @@ def test_a_notice_is_posted_with_defaults_and_its_author(client, auth_headers):
     assert client.get(f"{URL}/{notice['id']}").get_json()["data"]["title"] == "Fire drill at 10:00"
 
 
-def test_times_with_an_offset_are_stored_in_utc_to_the_second(post_notice):
-    notice = post_notice(starts_at="2030-05-01T10:00:00.750+02:00", ends_at="2030-05-01T12:00:00Z")
+def test_times_with_an_offset_are_stored_in_utc_to_the_second(make_notice):
+    notice = make_notice(starts_at="2030-05-01T10:00:00.750+02:00", ends_at="2030-05-01T12:00:00Z")
     assert notice["starts_at"] == "2030-05-01T08:00:00Z" and notice["ends_at"] == "2030-05-01T12:00:00Z"
 
 
-def test_a_notice_about_a_machine_takes_the_machine_s_site(post_notice, machine, site):
-    notice = post_notice(assetid=machine["assetid"], severity="warning")
+def test_a_notice_about_a_machine_takes_the_machine_s_site(make_notice, make_machine, site):
+    machine = make_machine()
+    notice = make_notice(assetid=machine["assetid"], severity="warning")
     assert notice["site_id"] == site["id"]
 
 
 def test_the_list_filters_by_severity_site_asset_source_and_searches_title_and_message(
-        client, post_notice, machine, site, other_site):
-    post_notice(title="Air pressure low", severity="warning", site_id=site["id"])
-    post_notice(title="Fire drill", message="Hall B evacuates first", site_id=other_site["id"])
-    post_notice(title="Spindle noise", severity="critical", assetid=machine["assetid"], source="equipment")
+        client, make_notice, make_machine, site, other_site):
+    machine = make_machine()
+    make_notice(title="Air pressure low", severity="warning", site_id=site["id"])
+    make_notice(title="Fire drill", message="Hall B evacuates first", site_id=other_site["id"])
+    make_notice(title="Spindle noise", severity="critical", assetid=machine["assetid"], source="equipment")
 
     def titles(query: str) -> list[str]:
         response = client.get(f"{URL}?{query}")
@@ -55,8 +57,8 @@ def test_the_list_filters_by_severity_site_asset_source_and_searches_title_and_m
     assert client.get(f"{URL}?site_id=first").status_code == 400
 
 
-def test_an_edit_with_the_current_version_applies_and_a_stale_one_is_409(client, auth_headers, post_notice):
-    notice = post_notice()
+def test_an_edit_with_the_current_version_applies_and_a_stale_one_is_409(client, auth_headers, make_notice):
+    notice = make_notice()
     url = f"{URL}/{notice['id']}"
     first = client.patch(url, json={"severity": "warning", "version": 1}, headers=auth_headers)
     assert first.status_code == 200 and first.get_json()["data"]["version"] == 2
@@ -67,7 +69,7 @@ def test_an_edit_with_the_current_version_applies_and_a_stale_one_is_409(client,
     assert client.get(url).get_json()["data"]["severity"] == "warning"
 
 
-def test_ends_at_must_come_after_starts_at_on_create_and_on_edit(client, auth_headers, post_notice, count_rows):
+def test_ends_at_must_come_after_starts_at_on_create_and_on_edit(client, auth_headers, make_notice, count_rows):
     for window in ({"starts_at": "2030-01-02T00:00:00", "ends_at": "2030-01-01T00:00:00"},
                    {"starts_at": "2030-01-01T00:00:00", "ends_at": "2030-01-01T00:00:00"},
                    {"ends_at": "2020-01-01T00:00:00"}):
@@ -75,7 +77,7 @@ def test_ends_at_must_come_after_starts_at_on_create_and_on_edit(client, auth_he
         assert response.status_code == 422, window
         assert "ends_at" in response.get_json()["error"]["details"]["fields"]
     assert count_rows("notifications") == 0
-    notice = post_notice(starts_at="2030-01-01T08:00:00", ends_at="2030-01-01T10:00:00")
+    notice = make_notice(starts_at="2030-01-01T08:00:00", ends_at="2030-01-01T10:00:00")
     url = f"{URL}/{notice['id']}"
     assert client.patch(url, json={"ends_at": "2030-01-01T07:00:00"}, headers=auth_headers).status_code == 422
     assert client.patch(url, json={"starts_at": "2030-01-01T11:00:00"}, headers=auth_headers).status_code == 422
@@ -83,13 +85,14 @@ def test_ends_at_must_come_after_starts_at_on_create_and_on_edit(client, auth_he
     assert moved.status_code == 200 and moved.get_json()["data"]["ends_at"] is None
 
 
-def test_an_asset_and_its_site_must_agree(client, auth_headers, post_notice, machine, other_site):
+def test_an_asset_and_its_site_must_agree(client, auth_headers, make_notice, make_machine, other_site):
+    machine = make_machine()
     body = {"title": "Mismatch", "assetid": machine["assetid"], "site_id": other_site["id"]}
     response = client.post(URL, json=body, headers=auth_headers)
     assert response.status_code == 422 and "site_id" in response.get_json()["error"]["details"]["fields"]
     everywhere = client.post(URL, json={**body, "site_id": None}, headers=auth_headers)
     assert everywhere.status_code == 422
-    notice = post_notice(assetid=machine["assetid"])
+    notice = make_notice(assetid=machine["assetid"])
     moved = client.patch(f"{URL}/{notice['id']}", json={"site_id": other_site["id"]}, headers=auth_headers)
     assert moved.status_code == 422
     detached = client.patch(f"{URL}/{notice['id']}", json={"assetid": None, "site_id": other_site["id"]},
@@ -129,11 +132,11 @@ def test_bad_notices_are_422_and_write_nothing(client, auth_headers, count_rows,
     assert count_rows("notifications") == 0
 
 
-def test_malformed_json_is_400_and_bad_edits_change_nothing(client, auth_headers, post_notice, count_rows):
+def test_malformed_json_is_400_and_bad_edits_change_nothing(client, auth_headers, make_notice, count_rows):
     response = client.post(URL, data='{"title": ', headers={**auth_headers, "Content-Type": "application/json"})
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"
     assert count_rows("notifications") == 0
-    notice = post_notice()
+    notice = make_notice()
     url = f"{URL}/{notice['id']}"
     for change in ({"title": "x" * 10_000}, {"severity": "loud"}, {"colour": "red"}, {"site_id": 999},
                    {"version": "1"}, {"title": None}):
@@ -141,8 +144,8 @@ def test_malformed_json_is_400_and_bad_edits_change_nothing(client, auth_headers
     assert client.get(url).get_json()["data"]["version"] == 1
 
 
-def test_only_editors_post_edit_or_delete_notices(client, post_notice, user_headers):
-    notice = post_notice()
+def test_only_editors_post_edit_or_delete_notices(client, make_notice, user_headers):
+    notice = make_notice()
     viewer = user_headers("viewer")
     assert client.post(URL, json={"title": "Hi"}).status_code == 401
     assert client.post(URL, json={"title": "Hi"}, headers=viewer).status_code == 403
@@ -151,20 +154,20 @@ def test_only_editors_post_edit_or_delete_notices(client, post_notice, user_head
     assert client.get(f"{URL}/{notice['id']}").status_code == 200
 
 
-def test_a_site_limited_editor_posts_for_their_site_only_never_for_all_sites(client, post_notice, user_headers,
+def test_a_site_limited_editor_posts_for_their_site_only_never_for_all_sites(client, make_notice, user_headers,
                                                                             site, other_site, count_rows):
     editor = user_headers("editor", (site["id"],))
     assert client.post(URL, json={"title": "Everywhere"}, headers=editor).status_code == 403
     assert client.post(URL, json={"title": "There", "site_id": other_site["id"]}, headers=editor).status_code == 403
     assert count_rows("notifications") == 0
-    own = post_notice(headers=editor, site_id=site["id"])
+    own = make_notice(headers=editor, site_id=site["id"])
     assert client.patch(f"{URL}/{own['id']}", json={"site_id": None}, headers=editor).status_code == 403
-    global_notice = post_notice()
+    global_notice = make_notice()
     assert client.delete(f"{URL}/{global_notice['id']}", headers=editor).status_code == 403
 
 
-def test_a_deleted_notice_is_gone_with_its_acknowledgements(client, auth_headers, post_notice, count_rows):
-    notice = post_notice()
+def test_a_deleted_notice_is_gone_with_its_acknowledgements(client, auth_headers, make_notice, count_rows):
+    notice = make_notice()
     url = f"{URL}/{notice['id']}"
     assert client.post(f"{url}/ack", headers=auth_headers).status_code == 201
     assert client.delete(url, headers={**auth_headers, "If-Match": '"5"'}).status_code == 412
@@ -175,8 +178,9 @@ def test_a_deleted_notice_is_gone_with_its_acknowledgements(client, auth_headers
     assert count_rows("notifications") == 0 and count_rows("notification_acks") == 0
 
 
-def test_a_deleted_machine_leaves_its_notices_without_an_asset(client, auth_headers, post_notice, machine):
-    notice = post_notice(assetid=machine["assetid"])
+def test_a_deleted_machine_leaves_its_notices_without_an_asset(client, auth_headers, make_notice, make_machine):
+    machine = make_machine()
+    notice = make_notice(assetid=machine["assetid"])
     assert client.delete(f"/api/v1/equipment/{machine['assetid']}", headers=auth_headers).status_code == 204
     assert client.get(f"{URL}/{notice['id']}").get_json()["data"]["assetid"] is None
 
@@ -188,10 +192,10 @@ def test_the_api_document_describes_the_notification_endpoints(client):
         assert path in paths, path
 
 
-def test_deleting_a_site_deletes_its_notices_but_not_the_all_site_ones(client, auth_headers, post_notice,
+def test_deleting_a_site_deletes_its_notices_but_not_the_all_site_ones(client, auth_headers, make_notice,
                                                                        other_site, count_rows):
-    post_notice(site_id=other_site["id"])
-    everyone = post_notice()
+    make_notice(site_id=other_site["id"])
+    everyone = make_notice()
     assert client.delete(f"/api/v1/sites/{other_site['id']}", headers=auth_headers).status_code == 204
     assert [n["id"] for n in client.get(URL).get_json()["data"]] == [everyone["id"]]
     assert count_rows("notifications") == 1

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shopdb.api import Conflict, NotFound, envelope, list_envelope, responses
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Asset, AssetRelationship
-from shopdb.core.services import writes
-from shopdb.extensions import db
-from shopdb.plugins.extension_api import ExtensionResource
+from shopdb.plugins.toolkit import (
+    Asset,
+    AssetRelationship,
+    Conflict,
+    ExtensionResource,
+    NotFound,
+    db,
+    envelope,
+    list_envelope,
+    require_role,
+    require_site_access,
+    responses,
+    writes,
+)
 
 from ..models import Printer
-from ..rules import PRINTS_FOR, check_prints_for, ensure_ip_unique_in_site
+from ..rules import PRINTS_FOR, check_prints_for, validate_printer
 from ..schemas import PrinterSchema, PrintingComputerSchema, PrintsForSchema
 
 blp = Blueprint("printers", __name__, url_prefix="/api/v1/printers", description="Printers")
@@ -34,34 +40,12 @@ def _computers_of(assetid: int) -> list[dict]:
              "name": a.name} for rel, a in rows]
 
 
-def _validate(data: dict, asset: Asset | None, printer: Printer | None) -> None:
-    # One stored spelling (compressed IP, lower-case hostname) makes equality mean "the same".
-    if data.get("ip_address"):
-        data["ip_address"] = str(ipaddress.ip_address(data["ip_address"]))
-    if data.get("hostname"):
-        data["hostname"] = data["hostname"].lower()
-    # The clear 409 before the hostname's unique constraint would refuse it.
-    if "hostname" in data:
-        writes.ensure_unique(Printer, "hostname", data["hostname"], exclude=printer, case_insensitive=True)
-    # Moving a printer to another site must not bring its address into a clash there either.
-    if "ip_address" in data or "site_id" in data:
-        ensure_ip_unique_in_site(
-            data.get("ip_address", printer.ip_address if printer else None),
-            data.get("site_id", asset.site_id if asset else None),
-            asset.assetid if asset else None,
-        )
-
-
 resource = ExtensionResource(
     model=Printer, schema=PrinterSchema, type_name="printer",
     search=(Printer.hostname, Printer.ip_address, Printer.queue_name),
-    validate=_validate,
+    validate=validate_printer,
     detail_extra=lambda asset, printer: {"computers": _computers_of(asset.assetid)},
 )
-resource.register(blp)
-
-
-@blp.route("/<int:assetid>/computers")
 class PrinterComputers(MethodView):
     @blp.response(200, list_envelope(PrintingComputerSchema))
     def get(self, assetid):
@@ -91,7 +75,6 @@ class PrinterComputers(MethodView):
                                  "asset_tag": computer.asset_tag, "name": computer.name}, 201)
 
 
-@blp.route("/<int:assetid>/computers/<int:computer_assetid>")
 class PrinterComputer(MethodView):
     @require_role("editor")
     @blp.response(204)
@@ -105,3 +88,10 @@ class PrinterComputer(MethodView):
         with writes.transaction():
             writes.delete(db.session.get(AssetRelationship, link["relationship_id"]))
         return responses.no_content()
+
+
+def register(blp: Blueprint) -> None:
+    """The flat printer routes, then ``/<assetid>/computers`` (the PCs printing to it)."""
+    resource.register(blp)
+    blp.route("/<int:assetid>/computers")(PrinterComputers)
+    blp.route("/<int:assetid>/computers/<int:computer_assetid>")(PrinterComputer)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from shopdb.core.models.keys import asset_site_column, asset_site_constraints
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import asset_site_column, asset_site_constraints, db
 
-PRINTER_TYPES = ("laser", "inkjet", "label", "thermal", "dot_matrix", "plotter", "multifunction")
+# An open vocabulary (docs/adr/0013): the bundled values; an admin adds more (`shopdb choices add printer_type`).
+PRINTER_TYPE_CHOICES = (
+    ("laser", "Laser"), ("inkjet", "Inkjet"), ("label", "Label"), ("thermal", "Thermal"),
+    ("dot_matrix", "Dot matrix"), ("plotter", "Plotter"), ("multifunction", "Multifunction"),
+)
+PRINTER_TYPES = tuple(slug for slug, _label in PRINTER_TYPE_CHOICES)
 
 
 class Printer(db.Model):
@@ -22,7 +26,6 @@ class Printer(db.Model):
     __table_args__ = (
         UniqueConstraint("hostname", name="uq_printers_hostname"),
         UniqueConstraint("site_id", "ip_address", name="uq_printers_site_id_ip_address"),
-        CheckConstraint(f"printer_type IN {PRINTER_TYPES!r}", name="printer_type"),
         *asset_site_constraints("printers"),
     )
 
@@ -34,7 +37,8 @@ class Printer(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45), index=True)
     queue_name: Mapped[str | None] = mapped_column(String(120))
     driver: Mapped[str | None] = mapped_column(String(200))
-    printer_type: Mapped[str] = mapped_column(String(16), nullable=False, default="laser", index=True)
+    # A slug of the choice set printer_type: open, so no CHECK (docs/adr/0013).
+    printer_type: Mapped[str] = mapped_column(String(64), nullable=False, default="laser", index=True)
     color: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     duplex: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 

@@ -4,7 +4,7 @@ import ipaddress
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from shopdb.core.schemas import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
+from shopdb.plugins.toolkit import AssetFieldsSchema, ChoiceField, Id, StrictBool, StrictSchema, Text
 
 from ..models import PRINTER_TYPES
 
@@ -27,7 +27,7 @@ class PrinterSchema(AssetFieldsSchema):
     ip_address = Text(45, allow_none=True)
     queue_name = Text(120, allow_none=True)
     driver = Text(200, allow_none=True)
-    printer_type = fields.Str(load_default="laser", validate=validate.OneOf(PRINTER_TYPES))
+    printer_type = ChoiceField("printer_type", examples=PRINTER_TYPES, load_default="laser")
     color = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
     duplex = StrictBool(load_default=False, metadata={"description": "JSON true/false only"})
     computers = fields.List(fields.Nested(PrintingComputerSchema), dump_only=True,

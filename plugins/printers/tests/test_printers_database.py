@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit.testing import token_for
 
 
 def test_printers_work_on_every_database(migrated_app):

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from shopdb.api import Conflict
-from shopdb.core.services import writes
-from shopdb.extensions import db
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit import Conflict, db, writes
+from shopdb.plugins.toolkit.testing import token_for
 
 URL = "/api/v1/printers"
 

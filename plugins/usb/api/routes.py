@@ -9,16 +9,25 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func
 
-from shopdb.api import LIST_PARAMETERS, BadRequest, ListSpec, envelope, list_envelope, responses
-from shopdb.api.concurrency import expected_version
-from shopdb.api.pagination import list_response
-from shopdb.auth import require_role, require_site_access
-from shopdb.core.models import Asset
-from shopdb.plugins.extension_api import ExtensionResource
+from shopdb.plugins.toolkit import (
+    LIST_PARAMETERS,
+    Asset,
+    BadRequest,
+    ExtensionResource,
+    ListSpec,
+    envelope,
+    expected_version,
+    list_envelope,
+    list_response,
+    require_role,
+    require_site_access,
+    responses,
+)
 
 from .. import custody, usbids
 from ..custody import Device, Machine
 from ..models import UsbCheckout, UsbDevice
+from ..rules import validate_usb_device
 from ..schemas import (
     SHA256,
     CheckoutRequestSchema,
@@ -39,11 +48,6 @@ class UsbResource(ExtensionResource):
         data = super().to_dict(asset, extension)
         data.update(usbids.names_for(extension.vendor_id, extension.product_id))
         return data
-
-
-def _validate(data: dict, asset: Asset | None, device: UsbDevice | None) -> None:
-    """Asset status ``lost`` follows the custody state (the same rule guards /api/v1/assets)."""
-    custody.check_status_follows_custody(data, data, device)  # flat: the custody state may be in it
 
 
 def _hex_filter(stmt: Select, name: str, column) -> Select:
@@ -72,7 +76,7 @@ def _current_checkout(asset: Asset, device: UsbDevice) -> dict[str, Any]:
 resource = UsbResource(
     model=UsbDevice, schema=UsbDeviceSchema, type_name="usb_device",
     search=(UsbDevice.serial, UsbDevice.label), extra_args={"vendor_id", "product_id"},
-    validate=_validate, list_filter=_device_filter, detail_extra=_current_checkout,
+    validate=validate_usb_device, list_filter=_device_filter, detail_extra=_current_checkout,
 )
 
 # The machine as the API shows it: the live asset, or the check-out snapshot once it was deleted.
@@ -122,16 +126,12 @@ def _list_checkouts(stmt: Select):
     return list_response(_checkout_filters(stmt), CHECKOUT_SPEC, custody.checkout_to_dict, scalars=False)
 
 
-@blp.route("/checkouts")
 class Checkouts(MethodView):
     @blp.doc(parameters=CHECKOUT_PARAMETERS)
     @blp.response(200, list_envelope(CheckoutSchema))
     def get(self):
         """Which stick went where: filter by machine, person, open, file SHA-256 or file name."""
         return _list_checkouts(custody.checkout_query())
-
-
-resource.register(blp)
 
 
 def _load_for_write(assetid: int, body: dict[str, Any]):
@@ -141,7 +141,6 @@ def _load_for_write(assetid: int, body: dict[str, Any]):
     return asset, device, version
 
 
-@blp.route("/<int:assetid>/custody")
 class Custody(MethodView):
     @blp.doc(parameters=CHECKOUT_PARAMETERS)
     @blp.response(200, list_envelope(CheckoutSchema))
@@ -151,7 +150,6 @@ class Custody(MethodView):
         return _list_checkouts(custody.checkout_query().where(UsbCheckout.device_assetid == assetid))
 
 
-@blp.route("/<int:assetid>/checkout")
 class CheckOut(MethodView):
     @require_role("editor")
     @blp.arguments(CheckoutRequestSchema)
@@ -163,7 +161,6 @@ class CheckOut(MethodView):
         return responses.single(custody.checkout_by_id(checkout.id), 201)
 
 
-@blp.route("/<int:assetid>/checkin")
 class CheckIn(MethodView):
     @require_role("editor")
     @blp.arguments(CustodyNoteSchema)
@@ -175,7 +172,6 @@ class CheckIn(MethodView):
         return responses.single(custody.checkout_by_id(checkout.id))
 
 
-@blp.route("/<int:assetid>/lost")
 class Lost(MethodView):
     @require_role("editor")
     @blp.arguments(CustodyNoteSchema)
@@ -187,7 +183,6 @@ class Lost(MethodView):
         return responses.single(resource.detail(asset, device), etag_version=asset.version)
 
 
-@blp.route("/<int:assetid>/found")
 class Found(MethodView):
     @require_role("editor")
     @blp.arguments(CustodyNoteSchema)
@@ -197,3 +192,14 @@ class Found(MethodView):
         asset, device, version = _load_for_write(assetid, body)
         custody.report_found(asset, device, body, version)
         return responses.single(resource.detail(asset, device), etag_version=asset.version)
+
+
+def register(blp: Blueprint) -> None:
+    """``/checkouts`` first (before ``/<assetid>``), the flat stick routes, then each stick's custody."""
+    blp.route("/checkouts")(Checkouts)
+    resource.register(blp)
+    blp.route("/<int:assetid>/custody")(Custody)
+    blp.route("/<int:assetid>/checkout")(CheckOut)
+    blp.route("/<int:assetid>/checkin")(CheckIn)
+    blp.route("/<int:assetid>/lost")(Lost)
+    blp.route("/<int:assetid>/found")(Found)

@@ -1,5 +1,5 @@
 # Five lines on purpose: the chain's logic lives in shopdb.plugins.alembic_template.
-from shopdb.plugins.alembic_template import run_plugin_migrations
+from shopdb.plugins.toolkit import run_plugin_migrations
 
 PLUGIN_NAME = "usb"
 run_plugin_migrations(PLUGIN_NAME)

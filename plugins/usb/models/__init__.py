@@ -17,9 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.core.models import BigIntPK
-from shopdb.core.models.keys import key_column, key_length
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import BigIntPK, db, key_column, key_length
 
 CUSTODY_STATES = ("in_store", "checked_out", "lost")
 CLOSED_REASONS = ("returned", "lost")

@@ -4,7 +4,7 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
-from shopdb.core.schemas import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
+from shopdb.plugins.toolkit import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
 
 from ..models import CLOSED_REASONS, CUSTODY_STATES
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit.testing import token_for
 
 URL = "/api/v1/usb"
 _tags = itertools.count(1)

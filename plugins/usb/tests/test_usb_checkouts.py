@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import event
 
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import db
 
 URL = "/api/v1/usb"
 

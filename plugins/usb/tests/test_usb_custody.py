@@ -7,8 +7,7 @@ import importlib
 import pytest
 from sqlalchemy import text
 
-from shopdb.api import Conflict
-from shopdb.extensions import db
+from shopdb.plugins.toolkit import Conflict, db
 
 URL = "/api/v1/usb"
 

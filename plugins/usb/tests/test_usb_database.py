@@ -7,10 +7,8 @@ import random
 
 from sqlalchemy import select, text
 
-from shopdb.cli.demo import DemoContext, ensure_plant
-from shopdb.extensions import db
-from shopdb.plugins.manager import get_manager
-from shopdb.testing import token_for
+from shopdb.plugins.toolkit import db
+from shopdb.plugins.toolkit.testing import DemoContext, ensure_plant, get_manager, token_for
 
 URL = "/api/v1/usb"
 

@@ -14,6 +14,8 @@ from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from ..extensions import db
+
 log = logging.getLogger(__name__)
 MAX_INT = 2**31 - 1  # INTEGER on MySQL/MariaDB and PostgreSQL
 
@@ -131,9 +133,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     def _out_of_range(error: Exception):
         # A value the database cannot store (a number too large...) that validation let through.
-        from .. import extensions
-
-        extensions.db.session.rollback()
+        db.session.rollback()
         log.warning("value refused by the database: %s", error)
         return error_response(422, "validation_error",
                               "A value cannot be stored or compared by the database (out of range or invalid).")
@@ -141,9 +141,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):
         # The database is down, locked or not set up: the client may retry; the operator must act.
-        from .. import extensions
-
-        extensions.db.session.rollback()
+        db.session.rollback()
         log.error("database unavailable: %s", error)
         return error_response(503, "database_unavailable", "The database is not available; try again later.")
 
@@ -168,7 +166,5 @@ def register_error_handlers(app: Flask) -> None:
 
 def _unexpected(error: Exception):
     log.exception("unhandled error: %s", error)
-    from .. import extensions
-
-    extensions.db.session.rollback()
+    db.session.rollback()
     return error_response(500, "internal_error", "An unexpected error occurred; it is logged.")

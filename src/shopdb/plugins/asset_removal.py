@@ -12,12 +12,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
+from .. import events
 from ..api.errors import ApiError
 from ..core.models import Asset, AssetType
 from ..core.services import assets as asset_service
 from ..core.services import writes
 from ..extensions import db
-from . import hooks
 
 BATCH = 500
 VALIDATION_EVENTS = ("asset_validate", "relationship_validate")
@@ -71,7 +71,7 @@ def _own_rules_muted(name: str) -> Iterator[None]:
     history is retired, not deleted" guards data that goes with the plugin's tables anyway. Other
     plugins' rules and every subscriber of ``asset_deleted`` still run.
     """
-    bus = hooks.bus()
+    bus = events.bus()
     saved = {event: list(bus.subscriptions.get(event, [])) for event in VALIDATION_EVENTS} if bus else {}
     for event, subscriptions in saved.items():
         bus.subscriptions[event] = [s for s in subscriptions if s.plugin != name]

@@ -18,13 +18,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
-from .alembic_template import (
-    CORE_OWNER,
-    _get_plugin_metadata,
-    _include_object,
-    owned_tables,
-    version_table,
-)
+from .migration.metadata import include_owned, plugin_metadata
+from .migration.ownership import CORE_OWNER, owned_tables, version_table
 
 _SCRIPTS: dict[tuple[str, tuple], ScriptDirectory] = {}
 
@@ -151,11 +146,11 @@ class Chain:
 
     def diff(self, engine: Engine) -> list:
         """Differences between the owner's models and its tables in the database (drift)."""
-        metadata = db.metadata if self.owner == CORE_OWNER else _get_plugin_metadata(self.owner)
+        metadata = db.metadata if self.owner == CORE_OWNER else plugin_metadata(self.owner)
         owned = set(owned_tables(self.owner))
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={
-                "compare_type": True, "include_object": _include_object(owned),
+                "compare_type": True, "include_object": include_owned(owned),
                 "version_table": self.version_table,
             })
             return [d for d in compare_metadata(ctx, metadata) if _relevant(d)]

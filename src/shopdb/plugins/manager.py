@@ -18,11 +18,11 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import __version__
+from .. import events
 from ..core.models import PluginState, utcnow
-from ..core.services import asset_kinds
+from ..core.services import asset_kinds, plugin_directory
 from ..extensions import db
-from . import hooks
+from ..version import __version__
 from .alembic_template import (
     PLUGIN_TABLE_OWNERS,
     TableOwnershipError,
@@ -53,6 +53,7 @@ class PluginManager:
     # -- start-up -------------------------------------------------------------------------------
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION_KEY] = self
+        plugin_directory.register(app, self)  # what health and search see of the plugins
         loader = PluginLoader(app.config["SHOPDB_PLUGIN_PATH"],
                               use_entry_points=app.config.get("SHOPDB_PLUGIN_ENTRY_POINTS", True))
         self.discover(loader)
@@ -181,7 +182,7 @@ class PluginManager:
         except Exception as exc:
             self._fail(record, f"start-up failed: {type(exc).__name__}: {exc}", traceback.format_exc())
             return
-        bus = app.extensions[hooks.EXTENSION_KEY]
+        bus = app.extensions[events.EXTENSION_KEY]
         for event, handler in handlers.items():
             bus.subscribe(event, handler, record.name)
         record.registered = True
@@ -193,6 +194,13 @@ class PluginManager:
             known = ", ".join(sorted(self.records)) or "none"
             raise PluginError(f"no plugin named {name!r} (found: {known})")
         return record
+
+    def plugin_names(self) -> list[str]:
+        return sorted(self.records)
+
+    def recorded_state(self, name: str) -> str:
+        """The state known at start-up, without asking the database."""
+        return self.get(name).state
 
     def enabled_plugins(self) -> list[BasePlugin]:
         """Enabled, working plugins in dependency order (what the running app serves)."""
@@ -218,6 +226,7 @@ class PluginManager:
             "path": str(record.discovered.root), "requires": list(record.requires),
             "description": record.discovered.manifest.description if record.discovered.manifest else None,
             "tables": list(PLUGIN_TABLE_OWNERS.get(name, ())),
+            "ui": record.ui_entry,  # the plugin's own UI bundle, when it ships one
         }
 
     # -- state changes ----------------------------------------------------------------------------

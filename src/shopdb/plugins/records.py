@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .base import BasePlugin
 from .chains import Chain
 from .loader import Discovered
+
+# A plugin's own web UI (docs/PLUGIN-HOOKS.md "A plugin's own UI"): an ES module and its files.
+UI_FOLDER = "ui"
+UI_ENTRY = "index.js"
 
 
 @dataclass
@@ -37,6 +42,18 @@ class PluginRecord:
     @property
     def chain(self) -> Chain:
         return Chain(self.name, self.discovered.root / "migrations")
+
+    @property
+    def ui_folder(self) -> Path | None:
+        """The plugin's own UI bundle (``ui/`` beside its manifest, entry ``index.js``) while it is served."""
+        folder = self.discovered.root / UI_FOLDER
+        served = self.state == "enabled" and self.registered
+        return folder if served and (folder / UI_ENTRY).is_file() else None
+
+    @property
+    def ui_entry(self) -> str | None:
+        """The URL the web UI imports the plugin's bundle from (``web.plugin_ui`` serves it)."""
+        return f"/plugins/{self.name}/{UI_ENTRY}" if self.ui_folder else None
 
 
 @dataclass

@@ -9,7 +9,7 @@ Rows that already break a rule are listed and nothing is changed.
 """
 from alembic import op
 
-from shopdb.plugins.key_migrations import (
+from shopdb.plugins.toolkit import (
     copy_asset_site,
     create_unique,
     lower_case_column,

@@ -10,11 +10,11 @@ nothing is changed.
 """
 from alembic import op
 
-from shopdb.core.models.keys import key_length
-from shopdb.plugins.key_migrations import (
+from shopdb.plugins.toolkit import (
     add_key_column,
     copy_asset_site,
     create_unique,
+    key_length,
     planned_keys,
     require_core_keys,
     tie_to_asset_site,

@@ -10,12 +10,12 @@ Needs the core's revision 0002. Rows that already break a rule are listed and no
 """
 from alembic import op
 
-from shopdb.core.models.keys import key_length
-from shopdb.plugins.key_migrations import (
+from shopdb.plugins.toolkit import (
     add_key_column,
     copy_asset_site,
     create_unique,
     has_constraint,
+    key_length,
     planned_keys,
     refuse_duplicates,
     require_core_keys,

@@ -3,7 +3,7 @@
 Revision ID: 0001
 Revises:
 """
-from shopdb.plugins.alembic_template import create_plugin_tables, drop_plugin_tables
+from shopdb.plugins.toolkit import create_plugin_tables, drop_plugin_tables
 
 revision = "0001"
 down_revision = None

@@ -9,8 +9,7 @@ Sticks that already share a serial are listed and nothing is changed.
 """
 from alembic import op
 
-from shopdb.core.models.keys import key_length
-from shopdb.plugins.key_migrations import add_key_column, create_unique, planned_keys, write_keys
+from shopdb.plugins.toolkit import add_key_column, create_unique, key_length, planned_keys, write_keys
 
 revision = "0002"
 down_revision = "0001"

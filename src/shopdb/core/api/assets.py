@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
+from ... import events
 from ...api import (
     LIST_PARAMETERS,
     Conflict,
@@ -23,7 +24,6 @@ from ...api.errors import ValidationFailed
 from ...api.pagination import apply_list_args
 from ...auth import require_role, require_site_access
 from ...extensions import db
-from ...plugins import hooks
 from ..models import Asset, AssetRelationship, AssetType, AuditLog
 from ..schemas import AssetFieldsSchema, AssetSchema, AuditEntrySchema, RelationshipSchema
 from ..services import assets as asset_service
@@ -155,7 +155,7 @@ class Relationships(MethodView):
         if target.assetid == source.assetid:
             raise ValidationFailed({"target_assetid": ["An asset cannot relate to itself."]})
         # Plugins own the meaning of their kinds (a PC ``controls`` equipment, ...): let them refuse.
-        hooks.check("relationship_validate", kind=body["kind"], source=source, target=target)
+        events.check("relationship_validate", kind=body["kind"], source=source, target=target)
         exists = db.session.execute(select(AssetRelationship.id).where(
             AssetRelationship.kind == body["kind"],
             AssetRelationship.source_assetid == assetid,

@@ -4,11 +4,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from ... import __version__
 from ...api import envelope, responses
 from ...extensions import db
-from ...plugins.manager import get_manager
+from ...version import __version__
 from ..schemas.health import HealthSchema
+from ..services import plugin_directory
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness and plugin state")
 
@@ -25,11 +25,11 @@ def health():
         db.session.rollback()
         current_app.logger.warning("health: database unreachable: %s", exc)
         database = "unreachable"
-    manager = get_manager()
+    directory = plugin_directory.current()
     plugins = {}
-    for name in sorted(manager.records):
-        info = manager.status(name) if database == "ok" else {"state": manager.records[name].state}
-        plugins[name] = {k: info.get(k) for k in ("state", "version", "pending_migrations", "error")}
+    for name in directory.plugin_names():
+        info = directory.status(name) if database == "ok" else {"state": directory.recorded_state(name)}
+        plugins[name] = {k: info.get(k) for k in ("state", "version", "pending_migrations", "error", "ui")}
     degraded = database != "ok" or any(
         p["state"] == "failed" or (p["state"] == "enabled" and p["pending_migrations"]) for p in plugins.values())
     body = {"status": "degraded" if degraded else "ok", "version": __version__,

@@ -16,9 +16,9 @@ from sqlalchemy import CompoundSelect, Integer, Select, case, func, literal, sel
 
 from ...api import LIST_PARAMETERS, BadRequest, list_envelope, search_matches
 from ...api.pagination import LIKE_ESCAPE, like_pattern, paginate, refuse_unknown_args
-from ...plugins.manager import get_manager
 from ..models import Asset, AssetType
 from ..schemas.search import SearchHitSchema
+from ..services import plugin_directory
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Search across plugins")
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def search():
         raise BadRequest("Give something to search for: ?q=...", {"fields": {"q": ["Missing data."]}})
     if len(q) > 200:
         raise BadRequest("'q' is limited to 200 characters.", {"fields": {"q": ["Longer than 200."]}})
-    plugins = {p.name: p for p in get_manager().enabled_plugins()}
+    plugins = {p.name: p for p in plugin_directory.current().enabled_plugins()}
 
     def hit(row: Any) -> dict[str, Any]:
         plugin = plugins.get(row.plugin)

@@ -1,3 +1,4 @@
+from .addresses import Hostname, IpAddress, MacAddress
 from .asset import (
     AssetFieldsSchema,
     AssetSchema,
@@ -12,4 +13,5 @@ from .site import SiteSchema
 __all__ = [
     "AssetFieldsSchema", "AssetSchema", "AssetTypeSchema", "AuditEntrySchema",
     "RelationshipSchema", "Id", "StrictBool", "StrictSchema", "Text", "LocationSchema", "SiteSchema",
+    "Hostname", "IpAddress", "MacAddress",
 ]

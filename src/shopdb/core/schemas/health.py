@@ -10,6 +10,9 @@ class PluginHealthSchema(StrictSchema):
     version = fields.Str(allow_none=True)
     pending_migrations = fields.Int(allow_none=True)
     error = fields.Str(allow_none=True)
+    ui = fields.Str(allow_none=True, metadata={
+        "description": "URL of the plugin's own UI module (an ES module the web UI imports), if it ships one",
+        "example": "/plugins/pipgizmo/index.js"})
 
 
 class HealthSchema(StrictSchema):

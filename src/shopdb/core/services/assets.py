@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from ... import events
 from ...api.errors import Conflict, ValidationFailed
 from ...extensions import db
-from ...plugins import hooks
 from ..models import Asset, AssetType, Location, Site
 from . import asset_kinds, audit, writes
 
@@ -130,7 +130,7 @@ def create_asset(
     if ext and (kind is None or kind.extension_model is None):
         raise ValidationFailed({name: ["Unknown field."] for name in ext})
     _validate_placement(fields, None)
-    hooks.check("asset_validate", action="create", asset=None, asset_type=type_name, fields=dict(fields),
+    events.check("asset_validate", action="create", asset=None, asset_type=type_name, fields=dict(fields),
                 extension_fields=dict(ext))
     asset = writes.create(Asset, asset_type_id=asset_type.id, **fields)
     extension = None
@@ -157,7 +157,7 @@ def update_asset(
     if ext and extension is None:
         raise ValidationFailed({name: ["Unknown field."] for name in ext})
     _validate_placement(fields, asset)
-    hooks.check("asset_validate", action="update", asset=asset, asset_type=asset.asset_type.name,
+    events.check("asset_validate", action="update", asset=asset, asset_type=asset.asset_type.name,
                 fields=dict(fields), extension_fields=dict(ext))
     before = _event_payload(asset, extension)
     changes = _write_asset_and_extension(asset, fields, extension, ext)
@@ -197,7 +197,7 @@ def _write_asset_and_extension(asset: Asset, fields: dict, extension: Any | None
 def delete_asset(asset: Asset, /, *, expected_version: int | None = None) -> None:
     """Delete the asset and its extension row; ``asset_deleted`` carries what it was."""
     writes.check_version(asset, expected_version)
-    hooks.check("asset_validate", action="delete", asset=asset, asset_type=asset.asset_type.name,
+    events.check("asset_validate", action="delete", asset=asset, asset_type=asset.asset_type.name,
                 fields={}, extension_fields={})
     extension = load_extension(asset)
     payload = _event_payload(asset, extension)

@@ -27,6 +27,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ... import events
 from ...api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ..models import Asset
@@ -124,11 +125,9 @@ def emit_after_commit(event: str, **payload: Any) -> None:
 
 
 def _deliver_events() -> None:
-    from ...plugins.hooks import emit  # the bus is framework, never a plugin
-
     pending = db.session.info.pop(_PENDING, [])
     for event, payload in pending:
-        emit(event, **payload)
+        events.emit(event, **payload)
 
 
 def check_version(obj: Any, expected_version: int | None) -> None:

@@ -1,5 +1,8 @@
 """The event bus: plugins subscribe to named events and never import each other.
 
+It sits below both the core (which emits) and the plugin framework (which subscribes each enabled
+plugin's handlers), so neither has to import the other to talk.
+
 Core events (``asset_created``, ``asset_updated``, ``asset_deleted``, ``relationship_created``)
 and plugin events (``equipment.status_changed``, ...) are delivered after the writing transaction
 commits. A handler that raises is logged with its plugin's name and does not stop the others or
@@ -16,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+
+from .api.errors import ApiError, RuleFailed
+from .extensions import db
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "shopdb.hooks"
@@ -46,8 +52,6 @@ class EventBus:
         Any other exception is a plugin bug, and a rule that cannot run cannot vouch for the write:
         it is logged and the write is refused (``RuleFailed``, 500) — rules fail closed.
         """
-        from ..api.errors import ApiError, RuleFailed
-
         for sub in list(self.subscriptions.get(event, [])):
             try:
                 sub.handler(**payload)
@@ -77,8 +81,6 @@ class EventBus:
 
 
 def _rollback_quietly() -> None:
-    from ..extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - best effort after a handler's failure

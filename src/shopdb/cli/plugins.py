@@ -16,10 +16,10 @@ from flask.cli import with_appcontext
 from rich.table import Table
 from sqlalchemy import text
 
-from ..cli.output import console, fail, progress
 from ..extensions import db
-from .chains import MigrationFailed
-from .manager import PluginError, get_manager
+from ..plugins.chains import MigrationFailed
+from ..plugins.manager import PluginError, get_manager
+from .output import console, fail, progress
 
 
 @click.group("plugin")
@@ -294,7 +294,7 @@ def upgrade_all_command(as_json: bool) -> None:
 @_guard
 def check_command(strict: bool) -> None:
     """Fail on model/migration drift, PLUGIN_TABLE_OWNERS disagreements or contract breaches."""
-    from .checks import check_all
+    from ..plugins.checks import check_all
 
     problems, warnings = check_all(get_manager(), strict=strict)
     for warning in warnings:
@@ -315,7 +315,7 @@ def check_command(strict: bool) -> None:
 @with_appcontext
 def new_command(name: str, description: str, overwrite: bool, dest: str | None) -> None:
     """Write a working plugin skeleton into DEST/NAME from the templates."""
-    from .scaffolder import ScaffoldError, next_steps, scaffold_plugin
+    from ..plugins.scaffolder import ScaffoldError, next_steps, scaffold_plugin
 
     paths = current_app.config["SHOPDB_PLUGIN_PATH"]
     if not dest and not paths:

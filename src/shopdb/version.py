@@ -1,0 +1,3 @@
+"""ShopDB's version, in a module of its own so any layer can read it without importing the app factory."""
+
+__version__ = "0.1.0"
