@@ -8,7 +8,7 @@ from sqlalchemy import Select, func
 from shopdb.plugins.toolkit import (
     LIKE_ESCAPE,
     BasePlugin,
-    choices,
+    ChoiceSet,
     ensure_asset_type,
     like_pattern,
     search_matches,
@@ -32,19 +32,12 @@ class ComputersPlugin(BasePlugin):
     def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
         return {"relationship_validate": rules.validate_relationship}
 
-    def register_choices(self) -> None:
-        """The open vocabulary pc_type and its bundled values (idempotent: start-up, install, upgrade)."""
-        choices.register_defaults("pc_type", PC_TYPE_CHOICES, plugin=self.name, stored_in=[("computers", "pc_type")])
-
-    def init_app(self, app) -> None:
-        self.register_choices()
+    def get_choice_sets(self) -> list[ChoiceSet]:
+        """The open vocabularies of this plugin (an admin extends them; docs/adr/0013)."""
+        return [ChoiceSet("pc_type", PC_TYPE_CHOICES, stored_in=[("computers", "pc_type")])]
 
     def on_install(self) -> None:
         ensure_asset_type("computer", "Computer", plugin=self.name)
-        self.register_choices()
-
-    def on_upgrade(self, from_revision, to_revision) -> None:
-        self.register_choices()
 
     def search_assets(self, q: str) -> Select:
         """PCs by hostname, MAC or IP. A whole MAC/IP in any spelling matches its stored normal form."""

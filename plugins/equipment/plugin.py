@@ -5,7 +5,7 @@ from sqlalchemy import Select, func
 from shopdb.plugins.toolkit import (
     LIKE_ESCAPE,
     BasePlugin,
-    choices,
+    ChoiceSet,
     ensure_asset_type,
     like_pattern,
     search_matches,
@@ -28,22 +28,13 @@ class EquipmentPlugin(BasePlugin):
     def get_event_handlers(self):
         return {"asset_validate": rules.refuse_duplicate_on_site_move}
 
-    def register_choices(self) -> None:
-        """The open vocabularies and their bundled values (idempotent: start-up, install, upgrade)."""
-        choices.register_defaults("equipment_type", EQUIPMENT_TYPE_CHOICES, plugin=self.name,
-                                  stored_in=[("equipment", "equipment_type")])
-        choices.register_defaults("maintenance_kind", MAINTENANCE_KIND_CHOICES, plugin=self.name,
-                                  stored_in=[("maintenance_records", "kind")])
-
-    def init_app(self, app) -> None:
-        self.register_choices()
+    def get_choice_sets(self) -> list[ChoiceSet]:
+        """The open vocabularies of this plugin (an admin extends them; docs/adr/0013)."""
+        return [ChoiceSet("equipment_type", EQUIPMENT_TYPE_CHOICES, stored_in=[("equipment", "equipment_type")]),
+                ChoiceSet("maintenance_kind", MAINTENANCE_KIND_CHOICES, stored_in=[("maintenance_records", "kind")])]
 
     def on_install(self) -> None:
         ensure_asset_type("equipment", "Equipment", plugin=self.name)
-        self.register_choices()
-
-    def on_upgrade(self, from_revision, to_revision) -> None:
-        self.register_choices()
 
     def search_assets(self, q: str) -> Select:
         pattern = like_pattern(q)  # '_' and '%' in q match themselves, not any character

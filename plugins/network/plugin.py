@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import CompoundSelect, and_, or_, union_all
 
-from shopdb.plugins.toolkit import LIKE_ESCAPE, BasePlugin, choices, ensure_asset_type, like_pattern, search_matches
+from shopdb.plugins.toolkit import LIKE_ESCAPE, BasePlugin, ChoiceSet, ensure_asset_type, like_pattern, search_matches
 
 from . import demo
 from .addressing import normalise_address
@@ -22,20 +22,12 @@ class NetworkPlugin(BasePlugin):
     def get_models(self):
         return [NetworkDevice, Subnet, IPAddress, Interface]
 
-    def register_choices(self) -> None:
-        """The open vocabulary network_role and its bundled values (idempotent: start-up, install, upgrade)."""
-        choices.register_defaults("network_role", DEVICE_ROLE_CHOICES, plugin=self.name,
-                                  stored_in=[("network_devices", "role")])
-
-    def init_app(self, app) -> None:
-        self.register_choices()
+    def get_choice_sets(self) -> list[ChoiceSet]:
+        """The open vocabularies of this plugin (an admin extends them; docs/adr/0013)."""
+        return [ChoiceSet("network_role", DEVICE_ROLE_CHOICES, stored_in=[("network_devices", "role")])]
 
     def on_install(self) -> None:
         ensure_asset_type("network_device", "Network device", plugin=self.name)
-        self.register_choices()
-
-    def on_upgrade(self, from_revision, to_revision) -> None:
-        self.register_choices()
 
     def search_assets(self, q: str) -> CompoundSelect:
         """Assets holding an address (or managed on one) that contains ``q``; a full address matches exactly."""

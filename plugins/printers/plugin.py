@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_
 from shopdb.plugins.toolkit import (
     LIKE_ESCAPE,
     BasePlugin,
-    choices,
+    ChoiceSet,
     ensure_asset_type,
     like_pattern,
     search_matches,
@@ -32,20 +32,12 @@ class PrintersPlugin(BasePlugin):
     def get_event_handlers(self) -> dict[str, Callable[..., Any]]:
         return {"relationship_validate": rules.validate_relationship}
 
-    def register_choices(self) -> None:
-        """The open vocabulary printer_type and its bundled values (idempotent: start-up, install, upgrade)."""
-        choices.register_defaults("printer_type", PRINTER_TYPE_CHOICES, plugin=self.name,
-                                  stored_in=[("printers", "printer_type")])
-
-    def init_app(self, app) -> None:
-        self.register_choices()
+    def get_choice_sets(self) -> list[ChoiceSet]:
+        """The open vocabularies of this plugin (an admin extends them; docs/adr/0013)."""
+        return [ChoiceSet("printer_type", PRINTER_TYPE_CHOICES, stored_in=[("printers", "printer_type")])]
 
     def on_install(self) -> None:
         ensure_asset_type("printer", "Printer", plugin=self.name)
-        self.register_choices()
-
-    def on_upgrade(self, from_revision, to_revision) -> None:
-        self.register_choices()
 
     def search_assets(self, q: str) -> Select:
         text = q.strip().lower()

@@ -9,7 +9,9 @@ from typing import Any
 from flask import Blueprint, Flask
 from sqlalchemy import CompoundSelect, Select
 
+from ..core.services import choices
 from ..core.services.asset_kinds import AssetKind
+from ..core.services.choices import ChoiceSet
 from .manifest import Manifest
 
 
@@ -59,6 +61,21 @@ class BasePlugin:
         """
         blueprint = self.get_blueprint()
         return [resource.kind(self.name) for resource in getattr(blueprint, "shopdb_resources", [])]
+
+    def get_choice_sets(self) -> list[ChoiceSet]:
+        """The open vocabularies this plugin declares (docs/adr/0013), e.g.
+        ``[ChoiceSet("pc_type", PC_TYPES, stored_in=[("computers", "pc_type")])]``.
+
+        The framework stores their bundled values itself — at every start-up, after the install's
+        migrations and after every upgrade — so a plugin never calls ``choices.register_defaults``.
+        """
+        return []
+
+    def register_choice_sets(self) -> None:
+        """Declare this plugin's choice sets in the app and store missing bundled values (idempotent)."""
+        for choice_set in self.get_choice_sets():
+            choices.register_defaults(choice_set.name, choice_set.defaults, plugin=self.name,
+                                      stored_in=choice_set.stored_in)
 
     def search_assets(self, q: str) -> Select | CompoundSelect | None:
         """Assets whose plugin fields match ``q``, for ``/api/v1/search``: a SELECT of ``(assetid, matched

@@ -166,6 +166,7 @@ class PluginManager:
         plugin = record.plugin
         try:
             plugin.init_app(app)
+            plugin.register_choice_sets()
             blueprint = plugin.get_blueprint()
             handlers = plugin.get_event_handlers()
             if blueprint is not None and not isinstance(blueprint, Blueprint):
@@ -322,6 +323,8 @@ class PluginManager:
         chain = record.chain
         db.session.commit()  # migrations run on their own connection; SQLite must not be locked
         result = chain.upgrade(db.engine, revision)
+        if result.applied or result.adopted:  # the vocabularies' table may be new, or emptied and back
+            self.call_hook(record, "register_choice_sets")
         if result.applied and result.before is not None:
             self.call_hook(record, "on_upgrade", result.before, result.after)
         return {"from": result.before, "to": result.after, "applied": result.applied,

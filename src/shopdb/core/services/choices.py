@@ -42,9 +42,9 @@ class ChoiceSet:
     """A declared set: who declared it, its bundled values and the columns that store its slugs."""
 
     name: str
-    plugin: str | None
     defaults: tuple[tuple[str, str], ...]
-    stored_in: tuple[tuple[str, str], ...]
+    stored_in: tuple[tuple[str, str], ...] = ()
+    plugin: str | None = None
 
     @property
     def max_length(self) -> int:
@@ -88,7 +88,8 @@ def register_defaults(set_name: str, defaults: Iterable[tuple[str, str]], *, plu
     for slug, _label in defaults:
         if not re.match(SLUG_PATTERN, slug):
             raise ValueError(f"choice set {set_name!r}: {slug!r} is not a slug (a-z, 0-9, _)")
-    _registry()[set_name] = ChoiceSet(set_name, plugin, defaults, tuple(tuple(s) for s in stored_in))
+    _registry()[set_name] = ChoiceSet(name=set_name, defaults=defaults,
+                                      stored_in=tuple(tuple(s) for s in stored_in), plugin=plugin)
     try:
         if not inspect(db.engine).has_table(Choice.__tablename__):
             return []

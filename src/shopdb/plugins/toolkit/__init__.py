@@ -78,6 +78,7 @@ from ...core.services import choices, outbox, writes
 from ...core.services.asset_kinds import AssetKind, Rule
 from ...core.services.assets import ensure_asset_type, ensure_unique_in_site
 from ...core.services.audit import current_actor
+from ...core.services.choices import ChoiceSet
 
 # -- events: subscribe through BasePlugin.get_event_handlers; emit after commit ----------------
 from ...events import subscribe
@@ -141,5 +142,5 @@ __all__ = [
     "lower_case_column", "planned_keys", "refuse_duplicates", "require_core_keys", "tie_to_asset_site",
     "untie_from_asset_site", "write_keys", "open_choice_column", "close_choice_column",
     # choice sets (docs/adr/0013): an admin extends a plugin's vocabulary at run time
-    "ChoiceField", "choices",
+    "ChoiceField", "ChoiceSet", "choices",
 ]
