@@ -35,7 +35,6 @@ from ..api.errors import NotFound
 from ..api.pagination import apply_list_args, paginate
 from ..auth import require_role, require_site_access
 from ..core.models import Asset, AssetType
-from ..core.models.keys import is_derived
 from ..core.services import assets as asset_service
 from ..core.services import writes
 from ..core.services.asset_kinds import AssetKind
@@ -72,11 +71,11 @@ class ExtensionResource:
                          rules=(self.validate,) if self.validate is not None else (), plugin=plugin)
 
     def extension_fields(self) -> dict[str, InstrumentedAttribute]:
-        return {
-            attr.key: getattr(self.model, attr.key)
-            for attr in db.inspect(self.model).column_attrs
-            if attr.key not in ("assetid", "site_id") and not is_derived(attr)  # ADR 0008
-        }
+        """The extension's public columns (the kind decides which: no keys, no site copy)."""
+        names = self.__dict__.get("_extension_names")
+        if names is None:  # read once: every row of every list asks
+            names = self.__dict__["_extension_names"] = self.kind().extension_fields()
+        return {name: getattr(self.model, name) for name in names}
 
     def list_spec(self) -> ListSpec:
         return ListSpec(
