@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
+import subprocess
+import time
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -54,3 +58,22 @@ def free_port() -> int:
                 continue
             return probe.getsockname()[1]
     raise RuntimeError(f"no free port in {wanted}")
+
+
+def wait_until_up(port: int, process: subprocess.Popen, log: Path) -> None:
+    """Wait for a started gunicorn to answer /api/v1/health; its log tail if it exits or stays silent."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 30 s:\n{log.read_text()[-3000:]}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shopdb.testing import admin_client
+
 from helpers import error_of, make_asset
 
 
@@ -77,7 +79,7 @@ def test_unexpected_error_is_500_in_the_error_format(app: Flask):
     def boom():
         raise RuntimeError("kaboom")
 
-    response = app.test_client().get("/api/v1/boom")
+    response = admin_client(app).get("/api/v1/boom")
     assert response.status_code == 500
     error = error_of(response)
     assert error["code"] == "internal_error"
@@ -116,8 +118,8 @@ def test_an_unreachable_database_is_503_not_500(tmp_path):
     from shopdb.testing import make_app
 
     app = make_app("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
-    client = app.test_client()
-    response = client.get("/api/v1/assets")
+    client = app.test_client()  # finding the caller's token already needs the database
+    response = client.get("/api/v1/assets", headers={"Authorization": "Bearer shdb_any"})
     assert response.status_code == 503
     assert error_of(response)["code"] == "database_unavailable"
     health = client.get("/api/v1/health")

@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shopdb.testing import token_for
+from shopdb.testing import admin_client, token_for
 
 EXAMPLES = int(os.environ.get("SHOPDB_FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -188,7 +188,7 @@ def fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str], statuses
 
 
 def test_every_operation_answers_inside_its_openapi(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     seed_plant(migrated_app, client, headers)
     published = client.get("/api/v1/openapi.json").get_json()
@@ -222,3 +222,67 @@ def test_every_operation_answers_inside_its_openapi(migrated_app):
     assert not failures, f"{len(failures)} operation(s) answered outside the OpenAPI:\n\n" + "\n\n".join(failures)
     # The positive data reached the code behind validation, not only the 4xx paths.
     assert statuses[2] > len(operations), statuses
+
+
+# Writes a viewer may make: their own session, tokens and password, and acknowledging a notice.
+VIEWER_MAY_WRITE = {
+    ("POST", "/api/v1/auth/tokens"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout"),
+    ("POST", "/api/v1/auth/password"), ("DELETE", "/api/v1/auth/tokens/{token_id}"),
+    ("POST", "/api/v1/notifications/{notification_id}/ack"),
+}
+ROLE_EXAMPLES = max(2, EXAMPLES // 4)
+
+
+def fuzz_as(operation: Any, headers: dict[str, str], expected: set[int] | None) -> None:
+    """Positive data for ``operation`` sent with ``headers``: never a 5xx, always a status in ``expected``."""
+    @settings(max_examples=ROLE_EXAMPLES, derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+              report_multiple_bugs=False)
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    def run(case):
+        response = case.call(headers=headers)
+        assert response.status_code < 500, response.text[:500]
+        if expected is not None:
+            assert response.status_code in expected, (response.status_code, response.text[:300])
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    run()
+
+
+def _public(operation: Any) -> bool:
+    return operation.definition.raw.get("security") == []
+
+
+def test_strangers_get_401_and_viewers_never_write_from_every_operation(app):
+    """The fuzz as every role (issue 11): no token → 401 on every protected operation; a viewer's token →
+    every write 403 (except their own session, tokens, password and acknowledgements); never a 5xx."""
+    client = admin_client(app)
+    headers = {"Authorization": f"Bearer {token_for(client)}"}
+    seed_plant(app, client, headers)
+    created = client.post("/api/v1/users", json={"username": "vicky", "password": "A-long-password-1",
+                                                  "role": "viewer", "site_ids": []}, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    viewer = {"Authorization": f"Bearer {token_for(client, 'vicky', 'A-long-password-1')}"}
+    published = client.get("/api/v1/openapi.json").get_json()
+    schema = schemathesis.openapi.from_dict(fill_every_field(published, known_ids(client, headers, published)))
+    schema.app = app
+
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        method, path = operation.method.upper(), operation.path
+        for role, role_headers in (("stranger", {}), ("viewer", viewer)):
+            if _public(operation):
+                expected = None  # answers anyone; only "no 5xx" holds
+            elif role == "stranger":
+                expected = {401}
+            elif method in {"GET", "HEAD"} or (method, path) in VIEWER_MAY_WRITE:
+                expected = None
+            else:
+                expected = {403}
+
+            try:
+                fuzz_as(operation, role_headers, expected)
+            except (Exception, BaseExceptionGroup) as exc:
+                failures.append(f"{role} {operation.label}: {str(exc).strip()[:800]}")
+    assert not failures, f"{len(failures)} operation(s) let the wrong caller in or failed:\n\n" + "\n\n".join(failures)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from shopdb.testing import token_for
+from shopdb.testing import admin_client, token_for
 
 HUGE = 10**20
 
@@ -57,7 +57,7 @@ def _check(response, label):
 
 
 def test_no_operation_answers_bad_input_with_a_500(plant):
-    client = plant.test_client()
+    client = admin_client(plant)
     auth_headers = {"Authorization": f"Bearer {token_for(client)}"}
     checked = 0
     for path, method, schema in _operations(client):

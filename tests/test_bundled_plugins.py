@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from shopdb.core.models import Asset, AssetType
 from shopdb.extensions import db
 from shopdb.plugins.manager import get_manager
-from shopdb.testing import make_app, migrate_database, token_for
+from shopdb.testing import admin_client, make_app, migrate_database, token_for
 
 BUNDLED = ("computers", "equipment", "network", "notifications", "printers", "usb")
 LIST_URL = {"computers": "/api/v1/computers", "equipment": "/api/v1/equipment",
@@ -41,7 +41,7 @@ def test_disabling_one_plugin_leaves_the_others_and_the_core_working(tmp_path, d
     with app.app_context():
         get_manager(app).disable(disabled)
     served = make_app(url)
-    client = served.test_client()
+    client = admin_client(served)
     health = client.get("/api/v1/health").get_json()["data"]
     assert health["status"] == "ok" and health["plugins"][disabled]["state"] == "disabled"
     assert client.get(LIST_URL[disabled]).status_code == 404
@@ -71,7 +71,7 @@ def test_demo_plant_covers_every_plugin_on_both_bootstrap_paths(tmp_path, path):
             select(AssetType.name, func.count(Asset.assetid)).join(Asset).group_by(AssetType.name)).all())
     for kind in ("computer", "equipment", "network_device", "printer", "usb_device"):
         assert by_type.get(kind, 0) > 0, (kind, by_type)
-    client = app.test_client()
+    client = admin_client(app)
     assert client.get("/api/v1/notifications/active").get_json()["meta"]["total"] > 0
     again = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "nothing to do" in again.output

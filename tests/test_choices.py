@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 from shopdb.core.models import Choice
 from shopdb.extensions import db
 from shopdb.plugins.manager import get_manager
-from shopdb.testing import ADMIN_PASSWORD, make_app, migrate_database, token_for
+from shopdb.testing import ADMIN_PASSWORD, admin_client, make_app, migrate_database, token_for
 
 SHOPDB = str(Path(sys.executable).with_name("shopdb"))
 MOULDING = {"slug": "injection_moulding", "label": "Injection moulding"}
@@ -42,7 +42,7 @@ def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_an_admin_adds_an_equipment_type_over_the_api_and_creates_a_machine_with_it(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = _admin(client)
     site_id = _site(client, headers)
     assert _machine(client, headers, site_id, "1", "injection_moulding").status_code == 422
@@ -73,7 +73,7 @@ def test_an_admin_adds_a_type_with_the_cli_then_a_machine_uses_it_over_the_api(m
     assert again.returncode != 0 and again.stderr.strip().splitlines() == [
         "Error: equipment_type already has 'injection_moulding'. slug: Already in use."]
 
-    client = migrated_app.test_client()  # a served app that started before the CLI added the value
+    client = admin_client(migrated_app)  # a served app that started before the CLI added the value
     headers = _admin(client)
     created = _machine(client, headers, _site(client, headers), "7", "injection_moulding")
     assert created.status_code == 201, created.get_json()
@@ -112,7 +112,7 @@ def test_a_type_in_use_cannot_be_removed_and_an_unused_one_can(client, auth_head
 
 def test_a_removed_built_in_type_stays_removed_after_a_restart_and_can_come_back(app, client, auth_headers, site):
     assert client.delete("/api/v1/choices/equipment_type/saw", headers=auth_headers).status_code == 204
-    restarted = make_app(app.config["SQLALCHEMY_DATABASE_URI"]).test_client()
+    restarted = admin_client(make_app(app.config["SQLALCHEMY_DATABASE_URI"]))
     slugs = [c["slug"] for c in restarted.get("/api/v1/choices/equipment_type", headers=auth_headers,
                                               query_string={"per_page": 100}).get_json()["data"]]
     assert "saw" not in slugs and "cnc_mill" in slugs
@@ -128,15 +128,15 @@ def test_a_new_bundled_value_appears_at_start_up(app, auth_headers):
     with app.app_context():  # a database from a release that did not bundle "edm" yet
         db.session.execute(text("DELETE FROM choices WHERE set_name = 'equipment_type' AND slug = 'edm'"))
         db.session.commit()
-    restarted = make_app(url).test_client()
+    restarted = admin_client(make_app(url))
     slugs = [c["slug"] for c in restarted.get("/api/v1/choices/equipment_type", headers=auth_headers,
                                               query_string={"per_page": 100}).get_json()["data"]]
     assert "edm" in slugs
 
 
 def test_a_value_added_through_one_worker_is_accepted_by_the_other_at_once(app, auth_headers, site):
-    other_worker = make_app(app.config["SQLALCHEMY_DATABASE_URI"]).test_client()
-    first_worker = app.test_client()
+    other_worker = admin_client(make_app(app.config["SQLALCHEMY_DATABASE_URI"]))
+    first_worker = admin_client(app)
     assert _machine(other_worker, auth_headers, site["id"], "1", "injection_moulding").status_code == 422
     assert first_worker.post("/api/v1/choices/equipment_type", json=MOULDING, headers=auth_headers).status_code == 201
     assert _machine(other_worker, auth_headers, site["id"], "1", "injection_moulding").status_code == 201
@@ -170,7 +170,7 @@ def test_every_plugin_vocabulary_is_an_open_set_documented_with_examples(client,
 def test_an_upgrade_from_the_closed_vocabulary_keeps_rows_and_accepts_a_new_value(db_url):
     migrate_database(db_url)
     app = make_app(db_url)
-    client = app.test_client()
+    client = admin_client(app)
     headers = _admin(client)
     site_id = _site(client, headers)
     machine = _machine(client, headers, site_id, "1", "cnc_mill").get_json()["data"]
@@ -185,7 +185,7 @@ def test_an_upgrade_from_the_closed_vocabulary_keeps_rows_and_accepts_a_new_valu
 
     report = migrate_database(db_url)  # what `shopdb db upgrade` runs
     assert report["equipment"]["status"] == "upgraded" and report["equipment"]["from"] == "0002"
-    upgraded = make_app(db_url).test_client()
+    upgraded = admin_client(make_app(db_url))
     kept = upgraded.get(f"/api/v1/equipment/{machine['assetid']}", headers=headers).get_json()["data"]
     assert kept["equipment_type"] == "cnc_mill" and kept["machine_number"] == "1"
     assert upgraded.post("/api/v1/choices/equipment_type", json=MOULDING, headers=headers).status_code == 201

@@ -32,7 +32,7 @@ from sqlalchemy import text
 from shopdb.extensions import db
 from shopdb.testing import ADMIN_PASSWORD, SERVER_URLS, reset_database
 
-from helpers import free_port
+from helpers import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
 WRITERS = 20
@@ -72,24 +72,6 @@ def _environment(db_url: str, instance: Path) -> dict[str, str]:
             "SHOPDB_ENV_FILE": str(instance / "no.env")}
 
 
-def _wait_until_up(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 30 s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module", params=["sqlite", "mysql", "postgresql"])
 def server(request, tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp(f"gunicorn-{request.param}")
@@ -113,7 +95,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_up(port, process, error_log)
+        wait_until_up(port, process, error_log)
         anonymous = Server(port, "", 0, 0, access_log)
         status, body, _ = anonymous.call("POST", "/api/v1/auth/tokens",
                                          {"username": "admin", "password": ADMIN_PASSWORD, "name": "load"})

@@ -23,7 +23,7 @@ from shopdb.core.services.unique_rules import rule_for
 from shopdb.extensions import db
 from shopdb.plugins.chains import MigrationFailed
 from shopdb.plugins.manager import get_manager
-from shopdb.testing import make_app, migrate_database, token_for
+from shopdb.testing import admin_client, make_app, migrate_database, token_for
 
 KEYED_PLUGINS = ("computers", "equipment", "network", "printers", "usb")
 
@@ -152,7 +152,7 @@ def test_moving_a_pc_to_a_site_where_its_ip_is_taken_is_refused_by_the_database(
 
 
 def _api(app):
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
 
     def post(path: str, body: dict, status: int = 201) -> dict:
@@ -363,7 +363,7 @@ def test_two_writers_racing_for_one_tag_end_with_one_winner(app_on, db_url):
 def test_going_down_a_revision_and_up_again_keeps_every_row_and_every_rule(app_on):
     """Go out and come back: each keyed plugin's chain down to its baseline, then the core's, and all up
     again, with a plant in it — no row lost, no drift, and the rules hold again afterwards."""
-    client = app_on.test_client()
+    client = admin_client(app_on)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers).get_json()["data"]
     bodies = {

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from shopdb.config import default_plugin_path
-from shopdb.testing import ADMIN_PASSWORD, make_app, migrate_database, token_for
+from shopdb.testing import ADMIN_PASSWORD, admin_client, make_app, migrate_database, token_for
 
 from plugin_factory import write_plugin
 
@@ -118,7 +118,7 @@ def plugin_state(plant: Plant, name: str) -> str:
 def add_rows(plant: Plant) -> None:
     """A site, one cmduser asset and one USB stick: uninstalling either now drops data."""
     app = plant.app()
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers).get_json()["data"]
     made = client.post("/api/v1/cmduser", json={"asset_tag": "Z-1", "name": "z", "site_id": site["id"]},
@@ -287,7 +287,7 @@ def test_after_downgrade_to_base_the_advised_migrate_brings_the_plugin_back_into
     assert "restart ShopDB to serve it" in ok(plant.run("plugin", "migrate", "usb"))
     assert "usb_devices" in plant.tables()
     assert plugin_state(plant, "usb") == "enabled"
-    client = plant.app().test_client()
+    client = admin_client(plant.app())
     assert client.get("/api/v1/usb").status_code == 200
     assert client.get("/api/v1/health").get_json()["data"]["plugins"]["usb"]["error"] is None
 
@@ -318,7 +318,7 @@ def test_failed_install_on_a_plant_set_up_with_create_all_keeps_its_tables_and_r
     """A plant bootstrapped before plugin chains existed: tables and rows, no version stamp, no state."""
     plant = Plant(db_url, [test_plugins], tmp_path)
     ok(plant.run("db", "bootstrap"))
-    client = plant.app().test_client()
+    client = admin_client(plant.app())
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "P"}, headers=headers).get_json()["data"]
     for i in range(3):
@@ -361,7 +361,7 @@ def test_uninstalling_equipment_ends_the_machine_down_notice_and_audits_each_mac
     plant = Plant(db_url, [default_plugin_path()], tmp_path)
     migrate_database(db_url)
     app = plant.app()
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "P"}, headers=headers).get_json()["data"]
     machines = []
@@ -392,7 +392,7 @@ def test_uninstalling_equipment_ends_the_machine_down_notice_and_audits_each_mac
 
 
 def test_uninstalling_usb_with_yes_removes_sticks_that_have_a_custody_history(plant):
-    client = plant.app().test_client()
+    client = admin_client(plant.app())
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     stick = client.get("/api/v1/usb", headers=headers).get_json()["data"][0]
     out = client.post(f"/api/v1/usb/{stick['assetid']}/checkout", headers=headers,

@@ -16,7 +16,7 @@ from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
 from shopdb.extensions import db
 from shopdb.plugins.manager import PluginError, get_manager
-from shopdb.testing import ADMIN_PASSWORD, config_for, token_for
+from shopdb.testing import ADMIN_PASSWORD, admin_client, config_for, token_for
 
 from plugin_factory import write_plugin
 
@@ -88,7 +88,7 @@ def test_migrate_sql_prints_the_ddl_without_touching_the_database(sqlite_url, pl
 
 def test_served_plugin_api_and_health(sqlite_url, plugin_dir):
     upgrade_all(sqlite_url, plugin_dir)
-    client = build(sqlite_url, plugin_dir).test_client()
+    client = admin_client(build(sqlite_url, plugin_dir))
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]
     created = client.post("/api/v1/gadgets", json={"asset_tag": "G-1", "name": "g", "site_id": site["id"],
@@ -113,7 +113,7 @@ def test_shopdb_plugins_selects_what_a_sister_site_adopts(sqlite_url, plugin_dir
 def test_uninstall_refuses_to_drop_rows_without_yes_and_keep_data_keeps_them(sqlite_url, plugin_dir):
     upgrade_all(sqlite_url, plugin_dir)
     app = build(sqlite_url, plugin_dir)
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]
     client.post("/api/v1/gizmos", json={"asset_tag": "Z-1", "name": "z", "site_id": site["id"]}, headers=headers)
@@ -127,7 +127,7 @@ def test_uninstall_refuses_to_drop_rows_without_yes_and_keep_data_keeps_them(sql
     assert "gizmos" in tables(sqlite_url)
     assert upgrade_all(sqlite_url, plugin_dir)["gizmos"]["status"] == "skipped"
     # the operator's choice survives a restart: the uninstalled plugin is not served
-    assert build(sqlite_url, plugin_dir).test_client().get("/api/v1/gizmos").status_code == 404
+    assert admin_client(build(sqlite_url, plugin_dir)).get("/api/v1/gizmos").status_code == 404
 
 
 def test_uninstall_with_yes_drops_the_tables(sqlite_url, plugin_dir):
@@ -148,11 +148,11 @@ def test_disable_and_enable_are_persisted(sqlite_url, plugin_dir):
     assert runner.invoke(args=["plugin", "disable", "gadgets"]).exit_code != 0  # gizmos needs it
     assert runner.invoke(args=["plugin", "disable", "gizmos"]).exit_code == 0
     served = build(sqlite_url, plugin_dir)
-    assert served.test_client().get("/api/v1/gizmos").status_code == 404
+    assert admin_client(served).get("/api/v1/gizmos").status_code == 404
     assert upgrade_all(sqlite_url, plugin_dir)["gizmos"]["reason"] == "disabled by the operator"
     runner = served.test_cli_runner()
     assert runner.invoke(args=["plugin", "enable", "gizmos"]).exit_code == 0
-    assert build(sqlite_url, plugin_dir).test_client().get("/api/v1/gizmos").status_code == 200
+    assert admin_client(build(sqlite_url, plugin_dir)).get("/api/v1/gizmos").status_code == 200
 
 
 def test_unknown_plugin_is_a_one_line_error(sqlite_url, plugin_dir):
@@ -168,7 +168,7 @@ def test_bootstrap_database_with_data_is_adopted_without_losing_a_row(db_url, pl
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "bootstrap"])
     assert result.exit_code == 0, result.output
-    client = build(db_url, plugin_dir).test_client()
+    client = admin_client(build(db_url, plugin_dir))
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]
     for i in range(3):
@@ -176,7 +176,7 @@ def test_bootstrap_database_with_data_is_adopted_without_losing_a_row(db_url, pl
                     headers=headers)
     statuses = upgrade_all(db_url, plugin_dir)
     assert {s["status"] for s in statuses.values()} == {"up_to_date"}
-    assert build(db_url, plugin_dir).test_client().get("/api/v1/gadgets").get_json()["meta"]["total"] == 3
+    assert admin_client(build(db_url, plugin_dir)).get("/api/v1/gadgets").get_json()["meta"]["total"] == 3
 
 
 def test_legacy_create_all_deploy_without_version_tables_is_adopted(db_url, plugin_dir):
@@ -212,7 +212,7 @@ def test_asset_events_reach_subscribers_after_commit(sqlite_url, plugin_dir):
     app = build(sqlite_url, plugin_dir)
     events = __import__("sys").modules["shopdb_plugin_gadgets.plugin"].EVENTS
     events.clear()
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]
     client.post("/api/v1/gizmos", json={"asset_tag": "Z-1", "name": "z", "site_id": site["id"]}, headers=headers)
@@ -231,7 +231,7 @@ def test_manager_refuses_install_of_a_plugin_whose_requirement_is_missing(sqlite
 def test_first_admin_exists_after_migration(sqlite_url, plugin_dir):
     upgrade_all(sqlite_url, plugin_dir)
     app = build(sqlite_url, plugin_dir)
-    assert token_for(app.test_client(), "admin", ADMIN_PASSWORD)
+    assert token_for(admin_client(app), "admin", ADMIN_PASSWORD)
 
 
 def test_plugin_commands_before_the_core_schema_say_what_to_run_first(sqlite_url, plugin_dir):
@@ -248,7 +248,7 @@ def test_an_enabled_plugin_downgraded_to_base_is_not_served_and_health_is_degrad
     runner = build(sqlite_url, plugin_dir).test_cli_runner()
     result = runner.invoke(args=["plugin", "downgrade", "gizmos", "base"])
     assert "re-creates them" in result.output
-    client = build(sqlite_url, plugin_dir).test_client()
+    client = admin_client(build(sqlite_url, plugin_dir))
     assert client.get("/api/v1/gizmos").status_code == 404
     health = client.get("/api/v1/health").get_json()["data"]
     assert health["status"] == "degraded"
@@ -259,7 +259,7 @@ def test_an_enabled_plugin_downgraded_to_base_is_not_served_and_health_is_degrad
 def test_uninstall_with_yes_removes_the_plugins_assets_from_the_core(sqlite_url, plugin_dir):
     upgrade_all(sqlite_url, plugin_dir)
     app = build(sqlite_url, plugin_dir)
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]
     client.post("/api/v1/gizmos", json={"asset_tag": "Z-1", "name": "z", "site_id": site["id"]}, headers=headers)

@@ -15,7 +15,7 @@ from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
 from shopdb.extensions import db
 from shopdb.plugins.manager import get_manager
-from shopdb.testing import ADMIN_PASSWORD, config_for, token_for
+from shopdb.testing import ADMIN_PASSWORD, admin_client, config_for, token_for
 
 from plugin_factory import write_plugin
 
@@ -54,7 +54,7 @@ def served(plugin_dir, sqlite_url):
 
 def test_broken_plugins_leave_the_app_serving_and_health_degraded(served):
     app, _ = served
-    client = app.test_client()
+    client = admin_client(app)
     health = client.get("/api/v1/health").get_json()["data"]
     assert health["status"] == "degraded"
     plugins = health["plugins"]
@@ -80,7 +80,7 @@ def test_broken_plugins_leave_the_app_serving_and_health_degraded(served):
 def test_a_plugin_whose_start_up_hook_fails_registers_no_route(served):
     app, _ = served
     assert not [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/hookfails")]
-    assert app.test_client().get("/api/v1/hookfails").status_code == 404
+    assert admin_client(app).get("/api/v1/hookfails").status_code == 404
 
 
 def test_upgrade_all_reports_the_failed_ones_and_installs_the_rest(served):

@@ -14,7 +14,7 @@ from shopdb.auth.bootstrap import ensure_admin
 from shopdb.cli.db import core_chain
 from shopdb.extensions import db
 from shopdb.plugins.manager import get_manager
-from shopdb.testing import config_for, token_for
+from shopdb.testing import admin_client, config_for, token_for
 
 from plugin_factory import write_plugin
 
@@ -66,7 +66,7 @@ def test_pip_installed_plugin_is_discovered_migrated_and_served_with_its_own_ui(
         statuses = get_manager(app).upgrade_all_plugins().statuses
     assert statuses["pipgizmo"]["status"] == "installed"
 
-    client = create_app(config).test_client()
+    client = admin_client(create_app(config))
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site_id = client.post("/api/v1/sites", json={"code": "S", "name": "s"}, headers=headers).get_json()["data"]["id"]
     made = client.post("/api/v1/pipgizmo", json={"asset_tag": "G", "name": "g", "site_id": site_id}, headers=headers)
@@ -81,7 +81,7 @@ def test_pip_installed_plugin_is_discovered_migrated_and_served_with_its_own_ui(
 
     with app.app_context():
         get_manager(app).disable("pipgizmo")
-    disabled = create_app(config).test_client()
+    disabled = admin_client(create_app(config))
     assert disabled.get(health["ui"]).status_code == 404  # a disabled plugin's UI is not offered
     assert disabled.get("/api/v1/health").get_json()["data"]["plugins"]["pipgizmo"]["ui"] is None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from shopdb.testing import token_for
+from shopdb.testing import admin_client, token_for
 
 from helpers import error_of, make_generic_type
 
@@ -16,7 +16,7 @@ MATCHING = 120
 @pytest.fixture
 def plant(migrated_app: Flask):
     """A client with admin headers and one site, on each database."""
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     response = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers)
     assert response.status_code == 201, response.get_json()

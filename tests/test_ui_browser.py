@@ -253,3 +253,29 @@ def test_create_asset_and_export_csv(page):
     assert len(lines) == computers + 1
     assert all(",computer," in line for line in lines[1:])
     assert not page.errors, page.errors
+
+
+def test_main_pages_report_no_content_security_policy_violation(page):
+    # The served policy forbids inline script and style; the built UI must not need them.
+    violations: list[str] = []
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                         "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))")
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text or "CSP violation" in message.text else None)
+    response = page.goto("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    login(page)
+    asset = api_get(page, "/api/v1/assets?per_page=1&sort=asset_tag")["data"][0]
+    for path in ("/", "/assets", f"/assets/{asset['assetid']}", f"/assets/{asset['assetid']}/edit", "/assets/new",
+                 "/admin/plugins"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    for plugin_page in ("Floor map", "Network", "USB custody", "Notifications"):
+        page.get_by_role("link", name=plugin_page).click()
+        page.wait_for_load_state("networkidle")
+    for tab in ("history", "relationships"):
+        page.goto(f"/assets/{asset['assetid']}")
+        page.click(f"[data-tab={tab}]")
+        page.wait_for_load_state("networkidle")
+    assert not violations, violations
+    assert not page.errors, page.errors

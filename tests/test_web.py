@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shopdb.testing import admin_client
 from shopdb.web import ASSET_MAX_AGE
 from shopdb.web import bp as web_bp
 
@@ -15,7 +16,7 @@ def with_web(app, dist):
     app.config["SHOPDB_FRONTEND_DIST"] = str(dist)
     if "web" not in app.blueprints:  # until create_app registers it itself
         app.register_blueprint(web_bp)
-    return app.test_client()
+    return admin_client(app)
 
 
 @pytest.fixture

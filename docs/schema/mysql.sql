@@ -82,6 +82,8 @@ CREATE TABLE users (
 	`role` VARCHAR(16) NOT NULL, 
 	is_active BOOL NOT NULL, 
 	last_login_at DATETIME, 
+	auth_source VARCHAR(16) NOT NULL DEFAULT 'local', 
+	session_epoch INTEGER NOT NULL DEFAULT '1', 
 	created_at DATETIME NOT NULL, 
 	updated_at DATETIME NOT NULL, 
 	CONSTRAINT pk_users PRIMARY KEY (id), 
@@ -100,6 +102,9 @@ CREATE TABLE api_tokens (
 	created_at DATETIME NOT NULL, 
 	expires_at DATETIME, 
 	last_used_at DATETIME, 
+	last_used_address VARCHAR(45), 
+	write_enabled BOOL NOT NULL DEFAULT true, 
+	revoked_at DATETIME, 
 	CONSTRAINT pk_api_tokens PRIMARY KEY (id), 
 	CONSTRAINT fk_api_tokens_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE, 
 	CONSTRAINT uq_api_tokens_token_hash UNIQUE (token_hash)
@@ -116,6 +121,8 @@ CREATE TABLE audit_log (
 	table_name VARCHAR(64) NOT NULL, 
 	row_id VARCHAR(64) NOT NULL, 
 	assetid INTEGER, 
+	site_id INTEGER, 
+	address VARCHAR(45), 
 	`before` JSON, 
 	after JSON, 
 	CONSTRAINT pk_audit_log PRIMARY KEY (id), 
@@ -125,6 +132,8 @@ CREATE TABLE audit_log (
 CREATE INDEX ix_audit_log_assetid_id ON audit_log (assetid, id);
 
 CREATE INDEX ix_audit_log_at ON audit_log (at);
+
+CREATE INDEX ix_audit_log_site_id_id ON audit_log (site_id, id);
 
 CREATE INDEX ix_audit_log_table_name_row_id ON audit_log (table_name, row_id);
 

@@ -28,11 +28,9 @@ from shopdb.plugins.toolkit import (
 
 from . import rules
 from .models import UsbCheckout, UsbDevice
-from .schemas import CheckoutSchema
 
 Device = aliased(Asset, name="device")
 Machine = aliased(Asset, name="machine")
-_dumper = CheckoutSchema()
 
 
 # -- reading the chain ----------------------------------------------------------------------------
@@ -47,11 +45,13 @@ def checkout_query() -> Select:
 
 
 def checkout_to_dict(row: Any) -> dict[str, Any]:
-    """The machine's current tag/name while it exists; the check-out snapshot once it is deleted."""
+    """The machine's current tag/name while it exists; the check-out snapshot once it is deleted.
+
+    Raw values (``out_at`` a datetime) for ``CheckoutSchema``, which the view's response dumps."""
     checkout, device_tag, device_label, machine_tag, machine_name = row
     if machine_tag is None:
         machine_tag, machine_name = checkout.machine_asset_tag, checkout.machine_name
-    return _dumper.dump({
+    return {
         "id": checkout.id, "device_assetid": checkout.device_assetid, "device_asset_tag": device_tag,
         "device_label": device_label, "checked_out_to": checkout.checked_out_to,
         "machine_assetid": checkout.machine_assetid, "machine_asset_tag": machine_tag,
@@ -59,7 +59,7 @@ def checkout_to_dict(row: Any) -> dict[str, Any]:
         "notes": checkout.notes, "out_at": checkout.out_at, "out_by": checkout.out_by,
         "in_at": checkout.in_at, "in_by": checkout.in_by, "closed_reason": checkout.closed_reason,
         "return_notes": checkout.return_notes, "open": checkout.in_at is None,
-    })
+    }
 
 
 def checkout_by_id(checkout_id: int) -> dict[str, Any]:

@@ -38,13 +38,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import (
         core,  # noqa: F401 - registers the core tables in db.metadata
         events,
+        security_headers,
     )
     from .api.errors import register_error_handlers
     from .api.smorest import Api
+    from .auth import access, csrf, rate_limits
     from .auth import api as auth_api
     from .auth import current as auth_current
     from .core import api as core_api
-    from .core.services import asset_kinds
+    from .core.services import asset_kinds, site_scope
     from .extensions import db
     from .plugins.manager import PluginManager
 
@@ -54,9 +56,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["shopdb.api"] = api
     register_error_handlers(app)
     auth_current.init_app(app)
+    rate_limits.init_app(app)  # ProxyFix; limits per user (loaded above), before deny by default counts anonymous calls
+    access.init_app(app)  # after the user is loaded: deny by default
+    csrf.init_app(app)  # every unsafe session request, core or plugin alike
+    security_headers.init_app(app)
+    site_scope.init_app(app)
     events.init_app(app)
     asset_kinds.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "sessionCookie", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session")})
     core_api.register(api)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(auth_api.users_blp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -34,6 +35,26 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _flag(name: str) -> bool:
+    """An on/off setting: ``1``, ``true``, ``yes`` or ``on`` (any case) is on; anything else is off."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+# The plant's directory (docs/adr/0016-directory-login.md, docs/SECURITY.md); unset URL: no directory login.
+_DIRECTORY_SETTINGS = (
+    "SHOPDB_LDAP_URL", "SHOPDB_LDAP_CA_FILE", "SHOPDB_LDAP_BIND_DN", "SHOPDB_LDAP_BIND_PASSWORD",
+    "SHOPDB_LDAP_USER_BASE", "SHOPDB_LDAP_USER_FILTER", "SHOPDB_LDAP_GROUP_BASE", "SHOPDB_LDAP_GROUP_FILTER",
+    "SHOPDB_LDAP_MEMBER_ATTRIBUTE", "SHOPDB_LDAP_ROLE_GROUPS", "SHOPDB_LDAP_SITE_GROUPS", "SHOPDB_LDAP_TIMEOUT",
+)
+
+
+def _directory() -> dict:
+    """The ``SHOPDB_LDAP_*`` settings as given; ``shopdb.auth.directory`` checks them at each directory login."""
+    settings: dict = {name: os.environ.get(name) or None for name in _DIRECTORY_SETTINGS}
+    settings["SHOPDB_LDAP_STARTTLS"] = _flag("SHOPDB_LDAP_STARTTLS")
+    return settings
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the config mapping from the environment; the factory applies it before test config."""
     instance = Path(instance_path)
@@ -51,6 +72,18 @@ def from_environment(instance_path: str) -> dict:
         ],
         "SHOPDB_PLUGINS": [p.strip() for p in plugins_wanted.split(",") if p.strip()] or None,
         "SHOPDB_REDIS_URL": os.environ.get("SHOPDB_REDIS_URL") or None,
+        # Days a new API token lives unless the request asks for fewer; 0: tokens never expire (docs/SECURITY.md).
+        "SHOPDB_TOKEN_DEFAULT_DAYS": int(os.environ.get("SHOPDB_TOKEN_DEFAULT_DAYS", "90")),
+        # Throttling, client addresses, sessions (docs/SECURITY.md, ADR 0015).
+        "SHOPDB_TRUSTED_PROXIES": int(os.environ.get("SHOPDB_TRUSTED_PROXIES", "0")),
+        "SHOPDB_HTTPS": _flag("SHOPDB_HTTPS"),
+        # A browser session ends after this many hours without a request (a shift, by default).
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=float(os.environ.get("SHOPDB_SESSION_HOURS", "12"))),
+        "SHOPDB_RATE_LIMIT": os.environ.get("SHOPDB_RATE_LIMIT", "1200 per minute").strip(),
+        "SHOPDB_LOGIN_FAILURES_PER_ADDRESS": os.environ.get("SHOPDB_LOGIN_FAILURES_PER_ADDRESS", "15 per 5 minutes"),
+        "SHOPDB_LOGIN_FAILURES_PER_USER": os.environ.get("SHOPDB_LOGIN_FAILURES_PER_USER", "30 per 5 minutes"),
+        "SHOPDB_RATE_LIMIT_KEY_PREFIX": os.environ.get("SHOPDB_RATE_LIMIT_KEY_PREFIX", "shopdb"),
+        **_directory(),
     }
 
 

@@ -1,7 +1,8 @@
 """Pytest fixtures for ShopDB and its plugins (loaded automatically through ``pytest11``).
 
 ``app`` / ``client`` give a fresh SQLite database with the core and every plugin on
-``SHOPDB_PLUGIN_PATH`` migrated; ``auth_headers`` carries an admin bearer token; ``site`` and
+``SHOPDB_PLUGIN_PATH`` migrated, ``client`` acting as the admin and ``anonymous_client`` as nobody;
+``auth_headers`` carries an admin bearer token; ``site`` and
 ``other_site`` are two plants; ``user_headers`` makes users of a role; ``count_rows`` reads a table. Database-specific
 tests take ``db_url``, parametrised over SQLite, MariaDB (``SHOPDB_TEST_MYSQL_URL``) and PostgreSQL
 (``SHOPDB_TEST_POSTGRES_URL``); the server ones skip with a reason when their URL is unset.
@@ -104,8 +105,39 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     yield application
 
 
+def admin_token_for(app: Flask, name: str = "tests") -> str:
+    """A bearer token of the first admin, issued straight in the database (no login round trip)."""
+    from .auth.tokens import issue_token
+    from .core.models import User
+    from .extensions import db
+
+    with app.app_context():
+        admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+        token, _row = issue_token(admin, name)
+        db.session.commit()
+    return token
+
+
+def admin_client(app: Flask):
+    """A test client that reads and writes as the admin (deny by default: anonymous gets 401).
+
+    Headers passed to a request replace the default ``Authorization`` (``user_headers(...)``); for
+    anonymous requests and cookie sessions use ``app.test_client()`` / ``anonymous_client``.
+    """
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token_for(app)}"
+    return test_client
+
+
 @pytest.fixture
 def client(app: Flask):
+    """The admin's test client (``admin_client``)."""
+    return admin_client(app)
+
+
+@pytest.fixture
+def anonymous_client(app: Flask):
+    """A test client with no credentials: what a stranger on the plant network gets."""
     return app.test_client()
 
 

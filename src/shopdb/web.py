@@ -14,6 +14,8 @@ A plugin may ship its own UI bundle in a ``ui/`` folder beside its ``manifest.js
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -28,10 +30,18 @@ PACKAGED_DIST = Path(__file__).resolve().parent / "bundled_ui"
 CHECKOUT_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 ASSET_MAX_AGE = 365 * 24 * 3600
 
+NOT_BUILT_STYLE = """body{font-family:system-ui,sans-serif;max-width:40rem;margin:10vh auto;padding:0 1rem;
+color:#1d2733}
+code{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}"""
+# The page's one inline style, allowed by its hash (security_headers leaves a view's own policy alone).
+NOT_BUILT_POLICY = (
+    "default-src 'none'; style-src "
+    f"'sha256-{base64.b64encode(hashlib.sha256(NOT_BUILT_STYLE.encode()).digest()).decode()}'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ShopDB</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:10vh auto;padding:0 1rem;color:#1d2733}
-code{background:#eef1f4;padding:.1rem .3rem;border-radius:4px}</style></head>
+<style>""" + NOT_BUILT_STYLE + """</style></head>
 <body><h1>ShopDB</h1>
 <p>The web UI is not built. In a checkout, run <code>make run</code> (it builds <code>frontend/dist</code>
 with npm), or <code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>; a wheel carries the UI only
@@ -63,6 +73,7 @@ def _index() -> Response:
     dist = dist_dir()
     if not (dist / "index.html").is_file():
         response = Response(NOT_BUILT, status=200, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = NOT_BUILT_POLICY
     else:
         response = send_from_directory(dist, "index.html", max_age=0)
     response.headers["Cache-Control"] = "no-cache"

@@ -195,9 +195,9 @@ def test_an_unknown_site_is_a_field_error(client, auth_headers, site, counts):
     assert counts() == before
 
 
-def test_writes_need_a_token(client, site, counts):
+def test_writes_need_a_token(client, anonymous_client, site, counts):
     before = counts()
-    assert client.post(URL, json=body(site)).status_code == 401
+    assert anonymous_client.post(URL, json=body(site)).status_code == 401
     assert counts() == before
 
 

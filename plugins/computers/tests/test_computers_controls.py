@@ -80,9 +80,9 @@ def test_only_computers_have_controls(client, auth_headers, make_machine):
     assert response.status_code == 404
 
 
-def test_linking_needs_a_token(client, make_computer, make_machine):
+def test_linking_needs_a_token(client, anonymous_client, make_computer, make_machine):
     pc, machine = make_computer(), make_machine()
-    assert client.post(f"/api/v1/computers/{pc['assetid']}/controls",
+    assert anonymous_client.post(f"/api/v1/computers/{pc['assetid']}/controls",
                        json={"equipment_assetid": machine["assetid"]}).status_code == 401
 
 

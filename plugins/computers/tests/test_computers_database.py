@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from shopdb.plugins.toolkit import Conflict, db, writes
-from shopdb.plugins.toolkit.testing import DemoContext, ensure_plant, get_manager, token_for
+from shopdb.plugins.toolkit.testing import DemoContext, admin_client, ensure_plant, get_manager, token_for
 
 
 def test_pcs_work_on_every_database_and_the_db_backs_up_hostname_uniqueness(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "DB1", "name": "DB plant"}, headers=headers).get_json()["data"]
     ids = []

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from shopdb.plugins.toolkit import Conflict, db, writes
-from shopdb.plugins.toolkit.testing import token_for
+from shopdb.plugins.toolkit.testing import admin_client, token_for
 
 URL = "/api/v1/computers"
 
@@ -94,7 +94,7 @@ def test_changing_a_pcs_mac_to_a_neighbours_is_refused(client, auth_headers, mak
 
 
 def test_the_database_backs_up_mac_uniqueness_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "DB1", "name": "DB plant"}, headers=headers).get_json()["data"]
     ids = []

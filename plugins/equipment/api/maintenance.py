@@ -33,7 +33,6 @@ from ..models import MAINTENANCE_KINDS, Equipment, MaintenanceRecord
 from ..schemas import EquipmentDowntimeSchema, MachineDowntimeSchema, MaintenanceRecordSchema
 from .routes import blp, resource
 
-_record_schema = MaintenanceRecordSchema()
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAINTENANCE_LIST = ListSpec(
     fields={"id": MaintenanceRecord.id, "performed_on": MaintenanceRecord.performed_on,
@@ -87,7 +86,7 @@ class MaintenanceRecords(MethodView):
         """The machine's maintenance history, newest first."""
         resource.load(assetid)
         stmt = select(MaintenanceRecord).where(MaintenanceRecord.assetid == assetid)
-        return list_response(stmt, MAINTENANCE_LIST, _record_schema.dump)
+        return list_response(stmt, MAINTENANCE_LIST)
 
     @require_role("editor")
     @blp.arguments(MaintenanceRecordSchema)
@@ -98,14 +97,14 @@ class MaintenanceRecords(MethodView):
         require_site_access(asset.site_id)
         with writes.transaction():
             record = writes.create(MaintenanceRecord, assetid=asset.assetid, created_by=current_actor()[1], **body)
-        return responses.single(_record_schema.dump(record), 201)
+        return responses.single(record, 201)
 
 
 class MaintenanceRecordItem(MethodView):
     @blp.response(200, envelope(MaintenanceRecordSchema))
     def get(self, assetid, record_id):
         resource.load(assetid)
-        return responses.single(_record_schema.dump(_record_of(assetid, record_id)))
+        return responses.single(_record_of(assetid, record_id))
 
     @require_role("editor")
     @blp.response(204)
@@ -135,7 +134,7 @@ class MachineDowntime(MethodView):
         for kind, minutes, count in rows:
             by_kind[kind] = {"minutes": int(minutes or 0), "count": int(count)}
         return responses.single({
-            "assetid": assetid, "from": start.isoformat(), "to": end.isoformat(),
+            "assetid": assetid, "date_from": start, "date_to": end,
             "total_minutes": sum(k["minutes"] for k in by_kind.values()),
             "count": sum(k["count"] for k in by_kind.values()), "by_kind": by_kind,
         })

@@ -9,7 +9,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from shopdb.plugins.toolkit import Asset, Location, Site, db, utcnow
-from shopdb.plugins.toolkit.testing import DemoContext, get_manager, token_for
+from shopdb.plugins.toolkit.testing import DemoContext, admin_client, get_manager, token_for
 
 
 def _plant() -> tuple[list[Site], dict[int, list[Location]]]:
@@ -63,13 +63,13 @@ def test_the_demo_builds_believable_machines_with_history(app):
             records.kind == "breakdown", records.performed_on >= today - dt.timedelta(days=3))).scalars().all()
         assert set(down) <= set(recent)  # every machine that is down has the breakdown that explains it
 
-    ranking = app.test_client().get(f"/api/v1/equipment/downtime?from={today - dt.timedelta(days=180)}&to={today}")
+    ranking = admin_client(app).get(f"/api/v1/equipment/downtime?from={today - dt.timedelta(days=180)}&to={today}")
     totals = [r["total_minutes"] for r in ranking.get_json()["data"]]
     assert totals and totals == sorted(totals, reverse=True)
 
 
 def test_machines_maintenance_and_downtime_work_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers).get_json()["data"]
     body = {"asset_tag": "M-2001", "name": "DMU 50", "site_id": site["id"], "machine_number": "2001",

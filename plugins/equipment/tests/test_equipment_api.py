@@ -169,11 +169,11 @@ def test_a_stale_version_is_409_and_a_stale_if_match_is_412(client, auth_headers
     assert client.get(url).get_json()["data"]["cell"] == "A"
 
 
-def test_only_editors_change_machines(client, site, make_machine, user_headers):
+def test_only_editors_change_machines(client, anonymous_client, site, make_machine, user_headers):
     machine = make_machine()
     viewer = user_headers("viewer")
     body = {**GOOD, "site_id": site["id"]}
-    assert client.post(URL, json=body).status_code == 401
+    assert anonymous_client.post(URL, json=body).status_code == 401
     assert client.post(URL, json=body, headers=viewer).status_code == 403
     assert client.patch(f"{URL}/{machine['assetid']}", json={"cell": "X"}, headers=viewer).status_code == 403
     assert client.get(f"{URL}/{machine['assetid']}", headers=viewer).status_code == 200

@@ -31,7 +31,6 @@ from ..rules import check_connected, ensure_unique_port, require_network_device
 from ..schemas import InterfaceSchema
 from .routes import blp
 
-_schema = InterfaceSchema()
 Device = aliased(Asset, name="device")
 Connected = aliased(Asset, name="connected")
 SPEC = ListSpec(
@@ -55,7 +54,7 @@ def _base_query() -> Select:
 def interface_to_dict(interface: Interface, device_tag: str, connected_tag: str | None) -> dict[str, Any]:
     data = {key: getattr(interface, key) for key in COLUMNS}
     data.update(device_asset_tag=device_tag, connected_asset_tag=connected_tag)
-    return _schema.dump(data)
+    return data
 
 
 def _load(interface_id: int) -> tuple[Interface, str, str | None]:

@@ -32,7 +32,6 @@ from ..rules import address_placement, ensure_address_unique_in_site
 from ..schemas import IPAddressSchema
 from .routes import blp
 
-_schema = IPAddressSchema()
 SPEC = ListSpec(
     # ``address`` sorts numerically (sort_key); filtering on it is handled below, normalised.
     fields={"id": IPAddress.id, "address": IPAddress.sort_key, "subnet_id": IPAddress.subnet_id,
@@ -56,7 +55,7 @@ def _base_query() -> Select:
 def ip_to_dict(ip: IPAddress, cidr: str, asset_tag: str | None) -> dict[str, Any]:
     data = {key: getattr(ip, key) for key in COLUMNS}
     data.update(cidr=cidr, asset_tag=asset_tag)
-    return _schema.dump(data)
+    return data
 
 
 def _load(ip_id: int) -> tuple[IPAddress, str, str | None]:

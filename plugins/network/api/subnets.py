@@ -41,7 +41,6 @@ from ..rules import refuse_leaving_addresses, refuse_overlap, subnet_values
 from ..schemas import NextFreeSchema, SubnetSchema, UtilisationSchema
 from .routes import blp
 
-_schema = SubnetSchema()
 USED = (select(func.count(IPAddress.id)).where(IPAddress.subnet_id == Subnet.id)
         .correlate(Subnet).scalar_subquery())
 SPEC = ListSpec(
@@ -66,7 +65,7 @@ def subnet_to_dict(subnet: Subnet, used: int) -> dict[str, Any]:
             ("id", "cidr", "vlan", "name", "site_id", "description", "ip_version", "prefix_length",
              "version", "created_at", "updated_at")}
     data.update(utilisation(network_of(subnet), used))
-    return _schema.dump(data)
+    return data
 
 
 def used_count(subnet_id: int) -> int:

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shopdb.plugins.toolkit import (
     TimestampMixin,
     VersionedMixin,
+    all_of,
     asset_site_column,
     asset_site_constraints,
+    by_asset,
     db,
     key_column,
     key_length,
@@ -105,6 +107,9 @@ class Interface(TimestampMixin, VersionedMixin, db.Model):
     """
 
     __tablename__ = "interfaces"
+    # The device's site, and the plugged-in asset's when there is one: a port must not show a tag of a
+    # site the reader cannot see (docs/adr/0017).
+    __site_scope__ = all_of(by_asset("device_assetid", visible_when_null=False), by_asset("connected_assetid"))
     __table_args__ = (
         UniqueConstraint("device_assetid", "name_key"),
         CheckConstraint(VLAN_CHECK, name="vlan"),

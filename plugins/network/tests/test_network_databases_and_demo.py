@@ -10,11 +10,11 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import text
 
-from shopdb.plugins.toolkit.testing import token_for
+from shopdb.plugins.toolkit.testing import admin_client, token_for
 
 
 def test_the_whole_story_works_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
 
     def call(method: str, url: str, json=None) -> tuple[int, dict]:

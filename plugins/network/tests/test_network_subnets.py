@@ -98,8 +98,8 @@ def test_bad_bodies_are_refused_and_write_nothing(api, site, counts):
     assert counts() == before
 
 
-def test_writes_need_a_token(client, site):
-    response = client.post(URL, json={"cidr": "10.1.2.0/24", "name": "LAN", "site_id": site["id"]})
+def test_writes_need_a_token(anonymous_client, site):
+    response = anonymous_client.post(URL, json={"cidr": "10.1.2.0/24", "name": "LAN", "site_id": site["id"]})
     assert response.status_code == 401
 
 

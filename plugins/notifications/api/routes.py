@@ -37,8 +37,6 @@ from ..service import create_notice, is_active
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="Notices for operators, acknowledgements and the active feed")
-_schema = NotificationSchema()
-_ack_schema = NotificationAckSchema()
 _FIELDS = {
     "id": Notification.id, "title": Notification.title, "severity": Notification.severity,
     "site_id": Notification.site_id, "assetid": Notification.assetid, "source": Notification.source,
@@ -68,8 +66,13 @@ def _with_ack_flag(stmt):
     return stmt.add_columns(acked.label("acknowledged"))
 
 
-def _dump(notice: Notification, acknowledged: Any = None) -> dict[str, Any]:
-    data = _schema.dump(notice)
+NOTICE_FIELDS = ("id", "title", "message", "severity", "site_id", "assetid", "starts_at", "ends_at", "source",
+                 "created_by", "created_at", "updated_at", "version")
+
+
+def _notice_dict(notice: Notification, acknowledged: Any = None) -> dict[str, Any]:
+    """The notice, raw, for ``NotificationSchema``; ``acknowledged`` only for a signed-in caller."""
+    data = {key: getattr(notice, key) for key in NOTICE_FIELDS}
     if acknowledged is not None:
         data["acknowledged"] = bool(acknowledged)
     return data
@@ -91,7 +94,7 @@ class Notifications(MethodView):
     @blp.response(200, list_envelope(NotificationSchema))
     def get(self):
         """Every notice, past, present and future (filters: severity, site_id, assetid, source, ...)."""
-        return list_response(select(Notification), LIST, _dump)
+        return list_response(select(Notification), LIST, _notice_dict)
 
     @require_role("editor")
     @blp.arguments(NotificationSchema)
@@ -104,7 +107,7 @@ class Notifications(MethodView):
         check_site_scope(body["site_id"])
         with writes.transaction():
             notice = create_notice(created_by=current_actor()[1], **body)
-        return responses.single(_dump(notice), 201, notice.version)
+        return responses.single(_notice_dict(notice), 201, notice.version)
 
 
 class ActiveNotifications(MethodView):
@@ -123,7 +126,7 @@ class ActiveNotifications(MethodView):
             stmt = stmt.where(or_(Notification.site_id == site_id, Notification.site_id.is_(None)))
         stmt = apply_list_args(stmt, ACTIVE).order_by(
             SEVERITY_RANK, Notification.starts_at.desc(), Notification.id.desc())
-        return paginate(_with_ack_flag(stmt), lambda row: _dump(row[0], row[1]), scalars=False)
+        return paginate(_with_ack_flag(stmt), lambda row: _notice_dict(row[0], row[1]), scalars=False)
 
 
 class NotificationItem(MethodView):
@@ -133,7 +136,7 @@ class NotificationItem(MethodView):
             Notification.id == notification_id)).first()
         if row is None:
             _load(notification_id)  # raises the usual 404
-        return responses.single(_dump(row[0], row[1]), etag_version=row[0].version)
+        return responses.single(_notice_dict(row[0], row[1]), etag_version=row[0].version)
 
     @require_role("editor")
     @blp.arguments(NotificationSchema(partial=True))
@@ -151,7 +154,7 @@ class NotificationItem(MethodView):
             check_site_scope(body["site_id"])
         with writes.transaction():
             writes.update(notice, body, expected_version=version)
-        return responses.single(_dump(notice), etag_version=notice.version)
+        return responses.single(_notice_dict(notice), etag_version=notice.version)
 
     @require_role("editor")
     @blp.response(204)
@@ -169,8 +172,8 @@ def _find_ack(notification_id: int, user_id: int) -> NotificationAck | None:
 
 
 def _ack_dict(ack: NotificationAck, username: str) -> dict[str, Any]:
-    return _ack_schema.dump({"id": ack.id, "notification_id": ack.notification_id, "user_id": ack.user_id,
-                             "username": username, "acked_at": ack.acked_at})
+    return {"id": ack.id, "notification_id": ack.notification_id, "user_id": ack.user_id,
+            "username": username, "acked_at": ack.acked_at}
 
 
 class Acknowledge(MethodView):

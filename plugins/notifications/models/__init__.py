@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.plugins.toolkit import TimestampMixin, VersionedMixin, db, utcnow
+from shopdb.plugins.toolkit import TimestampMixin, VersionedMixin, by_parent, db, utcnow
 
 SEVERITIES = ("info", "warning", "critical")
 SOURCE_MANUAL = "manual"
@@ -49,6 +49,7 @@ class NotificationAck(db.Model):
     """A user has seen a notice; at most one per user and notice."""
 
     __tablename__ = "notification_acks"
+    __site_scope__ = by_parent("notification_id", Notification)  # the notice's site
     __table_args__ = (UniqueConstraint("notification_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

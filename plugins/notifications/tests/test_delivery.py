@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdb.plugins.toolkit import OutboxMessage, db, outbox, writes
-from shopdb.plugins.toolkit.testing import make_app, migrate_database, token_for
+from shopdb.plugins.toolkit.testing import admin_client, make_app, migrate_database, token_for
 
 URL = "/api/v1/notifications"
 WEBHOOK = "notifications.webhook"
@@ -95,7 +95,7 @@ def receiver() -> Iterator[Receiver]:
 def app_with(app, **config):
     """A second app on the test's database, started with ``config`` (channels are read at start-up)."""
     configured = make_app(app.config["SQLALCHEMY_DATABASE_URI"], **config)
-    client = configured.test_client()
+    client = admin_client(configured)
     return configured, client, {"Authorization": f"Bearer {token_for(client)}"}
 
 
@@ -233,7 +233,7 @@ def test_a_delivery_survives_a_worker_killed_while_sending(db_url, tmp_path):
            "SHOPDB_SECRET_KEY": "test-secret-key", "SHOPDB_ENV_FILE": str(tmp_path / "no.env"),
            "SHOPDB_NOTIFY_WEBHOOK_URL": receiver.url, "SHOPDB_OUTBOX_LEASE_SECONDS": "1"}
     app = make_app(db_url, SHOPDB_NOTIFY_WEBHOOK_URL=receiver.url)
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     ids = {title: client.post(URL, json={"title": title}, headers=headers).get_json()["data"]["id"]
            for title in ("First", "Second", "Third")}

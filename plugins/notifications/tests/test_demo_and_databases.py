@@ -7,7 +7,7 @@ import random
 from sqlalchemy import select
 
 from shopdb.plugins.toolkit import Asset, Location, Site, db
-from shopdb.plugins.toolkit.testing import DemoContext, get_manager, token_for
+from shopdb.plugins.toolkit.testing import DemoContext, admin_client, get_manager, token_for
 
 URL = "/api/v1/notifications"
 
@@ -33,7 +33,7 @@ def test_the_demo_posts_generic_notices_and_critical_ones_for_machines_in_repair
         db.session.commit()
         in_repair = set(db.session.execute(select(Asset.assetid).where(Asset.status == "in_repair")).scalars())
 
-    client = app.test_client()
+    client = admin_client(app)
     active = client.get(f"{URL}/active?per_page=500").get_json()["data"]
     severities = {n["severity"] for n in active}
     assert {"info", "warning", "critical"} <= severities
@@ -53,12 +53,12 @@ def test_the_demo_without_machines_still_posts_generic_notices(app):
         ctx = DemoContext(total_assets=10, rng=random.Random(1), sites=[site], cells={site.id: []})
         get_manager(app).get("notifications").plugin.generate_demo(ctx)
         db.session.commit()
-    active = app.test_client().get(f"{URL}/active").get_json()["data"]
+    active = admin_client(app).get(f"{URL}/active").get_json()["data"]
     assert active and all(n["severity"] != "critical" for n in active)
 
 
 def test_notices_acks_and_machine_outages_work_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers).get_json()["data"]
     notice = client.post(URL, json={"title": "Fire drill", "site_id": site["id"], "starts_at": "2020-01-01T00:00:00",

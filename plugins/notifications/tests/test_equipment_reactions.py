@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from shopdb.plugins.toolkit import db
-from shopdb.plugins.toolkit.testing import events, get_manager, make_app, migrate_database, token_for
+from shopdb.plugins.toolkit.testing import admin_client, events, get_manager, make_app, migrate_database, token_for
 
 URL = "/api/v1/notifications"
 
@@ -103,7 +103,7 @@ def test_equipment_changes_status_fine_with_notifications_disabled(tmp_path):
     assert "notifications" not in app.blueprints
     assert all(s.plugin != "notifications" for subs in app.extensions[events.EXTENSION_KEY].subscriptions.values()
                for s in subs)
-    client = app.test_client()
+    client = admin_client(app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers).get_json()["data"]
     created = client.post("/api/v1/equipment", json={"asset_tag": "M-1", "name": "Mill", "site_id": site["id"],

@@ -102,9 +102,9 @@ def test_a_duplicate_asset_tag_in_the_site_is_a_409(client, auth_headers, site, 
     assert counts() == before
 
 
-def test_writes_need_a_token(client, site, counts):
+def test_writes_need_a_token(client, anonymous_client, site, counts):
     before = counts()
-    assert client.post(URL, json=body(site)).status_code == 401
+    assert anonymous_client.post(URL, json=body(site)).status_code == 401
     assert counts() == before
 
 

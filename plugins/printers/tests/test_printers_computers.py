@@ -88,9 +88,10 @@ def test_only_printers_have_computers(client, auth_headers, make_computer):
     assert response.status_code == 404
 
 
-def test_linking_needs_a_token(client, make_printer, make_computer):
+def test_linking_needs_a_token(client, anonymous_client, make_printer, make_computer):
     printer, pc = make_printer(), make_computer()
-    response = client.post(f"/api/v1/printers/{printer['assetid']}/computers", json={"computer_assetid": pc["assetid"]})
+    response = anonymous_client.post(f"/api/v1/printers/{printer['assetid']}/computers",
+                                     json={"computer_assetid": pc["assetid"]})
     assert response.status_code == 401
     assert relationships(client, printer["assetid"]) == []
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from shopdb.plugins.toolkit.testing import token_for
+from shopdb.plugins.toolkit.testing import admin_client, token_for
 
 
 def test_printers_work_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "DB1", "name": "DB plant"}, headers=headers).get_json()["data"]
     response = client.post("/api/v1/printers", headers=headers, json={

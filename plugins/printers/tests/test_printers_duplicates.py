@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from shopdb.plugins.toolkit import Conflict, db, writes
-from shopdb.plugins.toolkit.testing import token_for
+from shopdb.plugins.toolkit.testing import admin_client, token_for
 
 URL = "/api/v1/printers"
 
@@ -92,7 +92,7 @@ def test_moving_a_printer_to_a_site_where_its_ip_is_taken_is_refused(client, aut
 
 
 def test_the_database_backs_up_hostname_uniqueness_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "DB1", "name": "DB plant"}, headers=headers).get_json()["data"]
     ids = []

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopdb.plugins.toolkit import BigIntPK, db, key_column, key_length
+from shopdb.plugins.toolkit import BigIntPK, all_of, by_asset, db, key_column, key_length
 
 CUSTODY_STATES = ("in_store", "checked_out", "lost")
 CLOSED_REASONS = ("returned", "lost")
@@ -70,6 +70,8 @@ class UsbCheckout(db.Model):
     """
 
     __tablename__ = "usb_checkouts"
+    # The stick's site, and the machine's when there is one (docs/adr/0017).
+    __site_scope__ = all_of(by_asset("device_assetid", visible_when_null=False), by_asset("machine_assetid"))
     __table_args__ = (
         CheckConstraint(f"closed_reason IS NULL OR closed_reason IN {CLOSED_REASONS!r}", name="closed_reason"),
         CheckConstraint(

@@ -226,8 +226,8 @@ def test_a_bad_checkout_body_is_a_422_and_nothing_is_written(client, auth_header
 
 
 @pytest.mark.parametrize("action", ["checkout", "checkin", "lost", "found"])
-def test_custody_actions_refuse_malformed_json_unknown_sticks_and_viewers(client, auth_headers, viewer_headers,
-                                                                          make_stick, state, action):
+def test_custody_actions_refuse_malformed_json_unknown_sticks_and_viewers(client, anonymous_client, auth_headers,
+                                                                          viewer_headers, make_stick, state, action):
     stick = make_stick()
     before = state(stick)
     response = client.post(f"{URL}/{stick['assetid']}/{action}", data="{not json",
@@ -235,7 +235,7 @@ def test_custody_actions_refuse_malformed_json_unknown_sticks_and_viewers(client
     assert response.status_code == 400
     body = {"checked_out_to": "Anna", "purpose": "x"} if action == "checkout" else {}
     assert client.post(f"{URL}/999999/{action}", headers=auth_headers, json=body).status_code == 404
-    assert client.post(f"{URL}/{stick['assetid']}/{action}", json=body).status_code == 401
+    assert anonymous_client.post(f"{URL}/{stick['assetid']}/{action}", json=body).status_code == 401
     assert client.post(f"{URL}/{stick['assetid']}/{action}", headers=viewer_headers, json=body).status_code == 403
     if action != "checkout":
         response = client.post(f"{URL}/{stick['assetid']}/{action}", headers=auth_headers,

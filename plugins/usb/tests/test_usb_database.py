@@ -8,13 +8,13 @@ import random
 from sqlalchemy import select, text
 
 from shopdb.plugins.toolkit import db
-from shopdb.plugins.toolkit.testing import DemoContext, ensure_plant, get_manager, token_for
+from shopdb.plugins.toolkit.testing import DemoContext, admin_client, ensure_plant, get_manager, token_for
 
 URL = "/api/v1/usb"
 
 
 def test_the_custody_chain_works_the_same_on_every_database(migrated_app):
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     headers = {"Authorization": f"Bearer {token_for(client)}"}
     site = client.post("/api/v1/sites", json={"code": "P1", "name": "Plant 1"}, headers=headers).get_json()["data"]
     client.post("/api/v1/asset-types", json={"name": "usbtest_machine", "label": "Machine"}, headers=headers)
@@ -102,7 +102,7 @@ def test_the_demo_makes_a_consistent_custody_history_on_every_database(migrated_
             assert row.total == 0 or row.approved
         files = db.session.execute(select(text("files")).select_from(text("usb_checkouts"))).scalars().first()
         assert files  # program files with their digests
-    client = migrated_app.test_client()
+    client = admin_client(migrated_app)
     some = client.get(f"{URL}/checkouts?per_page=1").get_json()["data"][0]
     assert some["files"][0]["name"].startswith("O") and len(some["files"][0]["sha256"]) == 64
     assert client.get(f"{URL}/checkouts?file_sha256={some['files'][0]['sha256']}").get_json()["meta"]["total"] >= 1

@@ -98,8 +98,8 @@ def test_any_number_of_sticks_may_have_no_serial(make_stick):
     assert make_stick(serial=None)["serial"] is None and make_stick(serial=None)["serial"] is None
 
 
-def test_writing_needs_a_token_and_the_editor_role(client, stick_body, viewer_headers):
-    assert client.post(URL, json=stick_body()).status_code == 401
+def test_writing_needs_a_token_and_the_editor_role(client, anonymous_client, stick_body, viewer_headers):
+    assert anonymous_client.post(URL, json=stick_body()).status_code == 401
     assert client.post(URL, json=stick_body(), headers=viewer_headers).status_code == 403
 
 

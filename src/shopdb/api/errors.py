@@ -25,6 +25,7 @@ class ApiError(Exception):
 
     status = 400
     code = "bad_request"
+    headers: dict[str, str] = {}  # extra response headers (``Retry-After`` on a 429)
 
     def __init__(self, message: str, details: dict[str, Any] | None = None, code: str | None = None):
         super().__init__(message)
@@ -68,7 +69,13 @@ class ValidationFailed(ApiError):
 
 
 class TooManyRequests(ApiError):
+    """Slow down: ``retry_after`` seconds go out as the ``Retry-After`` header and in ``details``."""
+
     status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message, {"retry_after": retry_after} if retry_after else None)
+        self.headers = {"Retry-After": str(retry_after)} if retry_after else {}
 
 
 class RuleFailed(ApiError):
@@ -153,7 +160,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
-        return error_response(error.status, error.code, error.message, error.details)
+        response = error_response(error.status, error.code, error.message, error.details)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

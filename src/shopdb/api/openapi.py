@@ -62,10 +62,11 @@ class DeclaredErrors(BasePlugin):
 
     Every error leaves through one handler in one format (``errors.py``), so which statuses an
     operation can return follows from a few facts, stated once here instead of on each view:
-    any request may carry a bad query, header or token (400, 401) and meet a database that is down
-    (503); a path with ids may name nothing (404); a body may be too large or invalid (413, 422);
-    a view under ``require_role`` refuses callers without it (403) and, when it writes, refuses
-    duplicates and stale versions (409) and stale ``If-Match`` on an existing object (412).
+    any request may carry a bad query, header or token (400, 401), go over a rate limit (429) and
+    meet a database that is down (503); a path with ids may name nothing (404); a body may be too
+    large or invalid (413, 422); a write refuses a read-only token (403); a view under
+    ``require_role`` refuses callers without it (403) and, when it writes, refuses duplicates and
+    stale versions (409) and stale ``If-Match`` on an existing object (412).
     """
 
     def __init__(self, app: Any):
@@ -81,19 +82,24 @@ class DeclaredErrors(BasePlugin):
         for method, operation in (operations or {}).items():
             if method not in {"get", "head", "post", "put", "patch", "delete"}:
                 continue
-            protected = getattr(self._view(rule, method), "required_role", None) is not None
+            view = self._view(rule, method)
+            protected = getattr(view, "required_role", None) is not None
+            if getattr(view, "public", False):
+                operation["security"] = []  # answers without a login (shopdb.auth.access.public)
+            else:
+                operation.setdefault("security", [{"bearerAuth": []}, {"sessionCookie": []}])
             on_object = bool(rule is not None and rule.arguments)
-            codes = {400, 401, 503}
+            codes = {400, 401, 429, 503}
             if on_object:
                 codes.add(404)
             if "requestBody" in operation:
                 codes |= {413, 422}
-            if protected:
+            if protected or (method in WRITE_METHODS and not getattr(view, "public", False)):
                 codes.add(403)
-                if method in WRITE_METHODS:
-                    codes.add(409)
-                    if on_object:
-                        codes.add(412)
+            if protected and method in WRITE_METHODS:
+                codes.add(409)
+                if on_object:
+                    codes.add(412)
             responses = operation.setdefault("responses", {})
             declared = {str(code) for code in responses}
             for code in sorted(codes):

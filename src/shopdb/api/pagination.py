@@ -2,7 +2,8 @@
 
 A list costs exactly two SQL statements whatever the page size: one ``COUNT`` and one page
 query. Serialisers must therefore work on the rows the page query returned (join what you need
-into ``stmt``; never lazy-load per row).
+into ``stmt``; never lazy-load per row). They return raw values (a model object, or a dict of
+Python values): the view's ``list_envelope(Schema)`` dumps the page, once (docs/adr/0011).
 """
 
 from __future__ import annotations
@@ -144,8 +145,12 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
     return stmt.order_by(*order, *spec.tiebreak)
 
 
-def paginate(stmt: Select, serialize: Callable[[Any], Any], scalars: bool = True):
-    """Run ``stmt`` as one page: a COUNT statement plus the page statement, then envelope it."""
+def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalars: bool = True) -> dict[str, Any]:
+    """Run ``stmt`` as one page: a COUNT statement plus the page statement, then envelope it.
+
+    ``serialize`` turns a row into what the list schema reads (default: the row itself, e.g. a model
+    object); the view's ``@blp.response(200, list_envelope(Schema))`` dumps the result.
+    """
     from ..extensions import db
 
     page, per_page = page_args()
@@ -155,9 +160,10 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any], scalars: bool = True
     paged = stmt.limit(per_page).offset((page - 1) * per_page)
     result = db.session.execute(paged)
     rows = result.scalars().all() if scalars else result.all()
-    return responses.listing([serialize(r) for r in rows], page, per_page, total)
+    return responses.listing([serialize(r) for r in rows] if serialize else list(rows), page, per_page, total)
 
 
-def list_response(stmt: Select, spec: ListSpec, serialize: Callable[[Any], Any], scalars: bool = True):
+def list_response(stmt: Select, spec: ListSpec, serialize: Callable[[Any], Any] | None = None,
+                  scalars: bool = True) -> dict[str, Any]:
     """The usual list endpoint in one call: request args applied, then one page enveloped."""
     return paginate(apply_list_args(stmt, spec), serialize, scalars=scalars)

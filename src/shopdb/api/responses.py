@@ -1,25 +1,30 @@
-"""Response envelopes (SPEC §5): ``{"data": ...}`` and ``{"data": [...], "meta": {...}}``."""
+"""Response envelopes (SPEC §5): ``{"data": ...}`` and ``{"data": [...], "meta": {...}}``.
+
+These helpers shape *what a view returns*, not the JSON: the view's ``@blp.response(status,
+envelope(Schema))`` / ``list_envelope(Schema)`` dumps the envelope through the declared schema, once
+(docs/adr/0011). So the data handed in is raw — model objects or dicts of Python values (``datetime``,
+``date``, ``None``), never text a schema already dumped — and a field the schema does not declare is
+dropped instead of published undocumented.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
 
 
-def single(data: Any, status: int = 200, etag_version: int | None = None) -> Response:
-    """One object. With ``etag_version`` the response carries ``ETag: "<version>"`` for If-Match."""
-    response = jsonify({"data": data})
-    response.status_code = status
-    if etag_version is not None:
-        response.headers["ETag"] = f'"{etag_version}"'
-    return response
+def single(data: Any, status: int = 200, etag_version: int | None = None) -> tuple[dict[str, Any], int, dict]:
+    """One object, for ``@blp.response(status, envelope(Schema))`` to dump. With ``etag_version``
+    the response carries ``ETag: "<version>"`` for If-Match."""
+    headers = {"ETag": f'"{etag_version}"'} if etag_version is not None else {}
+    return {"data": data}, status, headers
 
 
-def listing(items: list[Any], page: int, per_page: int, total: int) -> Response:
+def listing(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
+    """One page of objects, for ``@blp.response(200, list_envelope(Schema))`` to dump."""
     pages = (total + per_page - 1) // per_page if per_page else 0
-    meta = {"page": page, "per_page": per_page, "total": total, "pages": pages}
-    return jsonify({"data": items, "meta": meta})
+    return {"data": items, "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages}}
 
 
 def no_content() -> Response:

@@ -1,77 +1,148 @@
-"""``/api/v1/auth`` (tokens, session login) and ``/api/v1/users`` (admin only)."""
+"""``/api/v1/auth``: tokens (create, list, revoke), session login/logout, who am I, my password.
+
+``/api/v1/users`` (admin only) lives in ``users_api``; both blueprints are registered by the factory.
+"""
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..api import envelope, list_envelope, responses
-from ..api.errors import Unauthorized, ValidationFailed
+from ..api.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..api.pagination import ListSpec, list_response
-from ..core.models import Site, User, utcnow
+from ..core.models import ApiToken, User
 from ..core.schemas.auth import (
     LoginSchema,
     MeSchema,
+    PasswordChangeSchema,
     SessionSchema,
+    TokenInfoSchema,
     TokenRequestSchema,
     TokenSchema,
-    UserSchema,
 )
-from ..core.services import writes
+from ..core.services import audit
 from ..extensions import db
-from . import throttle
+from . import accounts, tokens
+from .access import public
 from .csrf import csrf_token
-from .current import current_user, require_role
-from .passwords import hash_password, verify_password
-from .tokens import issue_token
+from .current import begin_session, current_user, require_role
+from .login import authenticate
+from .users_api import users_blp
+
+__all__ = ["blp", "users_blp"]
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens and sessions")
-users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User admin")
+
+TOKEN_LIST = ListSpec(
+    fields={"id": ApiToken.id, "name": ApiToken.name, "user_id": ApiToken.user_id, "username": User.username,
+            "write_enabled": ApiToken.write_enabled, "created_at": ApiToken.created_at,
+            "expires_at": ApiToken.expires_at, "last_used_at": ApiToken.last_used_at,
+            "revoked_at": ApiToken.revoked_at},
+    search=[ApiToken.name, User.username], default_sort=["-created_at"], tiebreak=[ApiToken.id.desc()],
+    extra_args={"all"},
+)
 
 
-def _authenticate(username: str, password: str) -> User:
-    key = f"{username.lower()}|{request.remote_addr}"
-    throttle.check(key)
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if not verify_password(user.password_hash if user else None, password) or not user.is_active:
-        throttle.failed(key)
-        raise Unauthorized("Wrong username or password.")
-    throttle.reset(key)
-    user.last_login_at = utcnow()
-    return user
+def token_dict(row: ApiToken, username: str) -> dict:
+    return {
+        "id": row.id, "name": row.name, "prefix": row.prefix, "user_id": row.user_id, "username": username,
+        "write_enabled": row.write_enabled, "created_at": row.created_at, "expires_at": row.expires_at,
+        "last_used_at": row.last_used_at, "last_used_address": row.last_used_address,
+        "revoked_at": row.revoked_at,
+    }
+
+
+def _token_owner(body: dict) -> User:
+    """Who the new token is for: the one whose password came with it, else the logged-in caller."""
+    if "username" in body or "password" in body:
+        if not body.get("username") or "password" not in body:
+            raise ValidationFailed({"password" if body.get("username") else "username": [
+                "Send both username and password, or neither to create a token for yourself."]})
+        return authenticate(body["username"], body["password"])
+    user = current_user()
+    if user is None:
+        raise Unauthorized("Send username and password, or log in first.")
+    return user  # a session's request carried its CSRF token (checked before every unsafe request)
 
 
 @blp.route("/tokens", methods=["POST"])
+@public
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, envelope(TokenSchema))
 def create_token(body):
-    """Exchange a username and password for a bearer token (shown once)."""
-    user = _authenticate(body["username"], body["password"])
-    token, row = issue_token(user, body["name"], body.get("expires_in_days"))
+    """Create a bearer token, shown once: for the username and password sent, or for the caller.
+
+    A token made by a token ends no later than it and writes only if it may.
+    """
+    password_given = "password" in body
+    user = _token_owner(body)
+    parent = None if password_given else g.get("current_token")
+    token, row = tokens.issue_token(user, body["name"], body.get("expires_in_days", tokens.DEFAULT),
+                                    write_enabled=body["write_enabled"], parent=parent)
+    audit.record_access("token_created", "api_tokens", row.id, user_id=user.id, username=user.username,
+                        details={"name": row.name, "prefix": row.prefix, "owner": user.username,
+                                 "write_enabled": row.write_enabled,
+                                 "expires_at": audit.snapshot(row)["expires_at"]})
     db.session.commit()
-    return responses.single({
-        "id": row.id, "token": token, "name": row.name, "prefix": row.prefix,
-        "username": user.username, "role": user.role,
-        "created_at": row.created_at, "expires_at": row.expires_at,
-    }, status=201)
+    return responses.single({**token_dict(row, user.username), "token": token, "role": user.role}, status=201)
+
+
+@blp.route("/tokens", methods=["GET"])
+@require_role("viewer")
+@blp.response(200, list_envelope(TokenInfoSchema))
+def list_tokens():
+    """Your tokens; an admin sees another user's with ``user_id``/``username`` and everyone's with ``all=true``."""
+    user = current_user()
+    stmt = select(ApiToken, User.username).join(User, ApiToken.user_id == User.id)
+    wants_others = request.args.get("all", "").lower() in {"1", "true", "yes"} or any(
+        request.args.get(f) not in (None, "", str(user.id) if f == "user_id" else user.username)
+        for f in ("user_id", "username"))
+    if wants_others and not user.has_role("admin"):
+        raise Forbidden("Only an admin may list other users' tokens.")
+    if not wants_others:
+        stmt = stmt.where(ApiToken.user_id == user.id)
+    return list_response(stmt, TOKEN_LIST, lambda r: token_dict(r[0], r[1]), scalars=False)
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@require_role("viewer")
+@blp.response(204)
+def revoke_token(token_id):
+    """Revoke a token (your own; an admin any): refused from the next request on."""
+    user = current_user()
+    row = db.session.get(ApiToken, token_id)
+    if row is None or (row.user_id != user.id and not user.has_role("admin")):
+        raise NotFound(f"No token with id {token_id}.")  # others' tokens are not even confirmed to exist
+    if tokens.revoke(row):
+        audit.record_access("token_revoked", "api_tokens", row.id,
+                            details={"name": row.name, "prefix": row.prefix, "owner": row.user.username})
+        db.session.commit()
+    return responses.no_content()
 
 
 @blp.route("/login", methods=["POST"])
+@public
 @blp.arguments(LoginSchema)
 @blp.response(200, envelope(SessionSchema))
 def login(body):
     """Start a browser session; writes must then send the returned CSRF token as X-CSRF-Token."""
-    user = _authenticate(body["username"], body["password"])
+    user = authenticate(body["username"], body["password"])
     db.session.commit()
-    session.clear()
-    session["user_id"] = user.id
+    begin_session(user)
     return responses.single({"username": user.username, "role": user.role, "csrf_token": csrf_token()})
 
 
 @blp.route("/logout", methods=["POST"])
+@public
 @blp.response(204)
 def logout():
+    """End this browser session (a bearer token is ended by revoking it)."""
+    user = current_user()
+    if user is not None and g.auth_method == "session":
+        audit.record_access("logout", "users", user.id)
+        db.session.commit()
     session.clear()
     return responses.no_content()
 
@@ -85,43 +156,31 @@ def me():
     return responses.single({
         "id": user.id, "username": user.username, "role": user.role,
         "site_ids": [s.id for s in user.sites],
-        "csrf_token": csrf_token() if "user_id" in session else None,
+        "csrf_token": csrf_token() if g.auth_method == "session" else None,
     })
 
 
-def _user_dict(user: User) -> dict:
-    return {
-        "id": user.id, "username": user.username, "role": user.role, "is_active": user.is_active,
-        "site_ids": [s.id for s in user.sites], "created_at": user.created_at,
-    }
+@blp.route("/password", methods=["POST"])
+@require_role("viewer")
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(body):
+    """Change your own password with the current one: your other sessions end, this one stays.
 
-
-@users_blp.route("", methods=["GET"])
-@require_role("admin")
-@users_blp.response(200, list_envelope(UserSchema))
-def list_users():
-    spec = ListSpec(
-        fields={"username": User.username, "role": User.role, "is_active": User.is_active},
-        search=[User.username], default_sort=["username"], tiebreak=[User.id],
-    )
-    return list_response(select(User), spec, _user_dict)
-
-
-@users_blp.route("", methods=["POST"])
-@require_role("admin")
-@users_blp.arguments(UserSchema)
-@users_blp.response(201, envelope(UserSchema))
-def create_user(body):
-    """Create a user with a role and, optionally, the sites they may change."""
-    site_ids = sorted(set(body.pop("site_ids")))
-    sites = [db.session.get(Site, i) for i in site_ids]
-    if any(s is None for s in sites):
-        raise ValidationFailed({"site_ids": ["Unknown site id."]})
-    with writes.transaction():
-        writes.ensure_unique(User, "username", body["username"], case_insensitive=True)
-        user = writes.create(
-            User, username=body["username"], password_hash=hash_password(body["password"]),
-            role=body["role"], is_active=body["is_active"],
-        )
-        user.sites = sites
-    return responses.single(_user_dict(user), status=201)
+    Your tokens stay valid (list and revoke them under ``/auth/tokens``).
+    """
+    user = current_user()
+    if user.auth_source != "local":
+        accounts.set_password(user, body["new_password"], "new_password")  # refuses with the reason
+    # The current password is checked like a login: throttled, failures audited.
+    try:
+        checked = authenticate(user.username, body["current_password"])
+    except Unauthorized:
+        checked = None
+    if checked is None or checked.id != user.id:
+        raise ValidationFailed({"current_password": ["Wrong password."]})
+    if body["new_password"] == body["current_password"]:
+        raise ValidationFailed({"new_password": ["Choose a password different from the current one."]})
+    accounts.set_password(user, body["new_password"], "new_password")
+    db.session.commit()
+    return responses.no_content()

@@ -14,7 +14,9 @@ the asset kind's rule, run by the service layer on *every* write of this type (t
 ``/api/v1/assets``, import and uninstall too), not only on these routes;
 ``after_write(asset, extension, changes)`` queues plugin events, ``list_filter(stmt)`` handles
 extra query parameters, ``detail_extra(asset, extension)`` adds fields to the single-object view (declare
-them in the schema as ``dump_only``: the schema shapes every object these routes return).
+them in the schema as ``dump_only``: the schema shapes every object these routes return, and a field it
+does not declare is dropped). Every serialiser here hands raw values (``datetime``, not text) to the
+routes' ``@blp.response`` schema, which dumps each answer once (docs/adr/0011).
 """
 
 from __future__ import annotations
@@ -89,14 +91,12 @@ class ExtensionResource:
                 .join(self.model, self.model.assetid == Asset.assetid)
                 .join(AssetType, AssetType.id == Asset.asset_type_id))
 
-    def _fields(self, asset: Asset, extension: Any) -> dict[str, Any]:
+    def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
+        """The flat object of a list row: core and extension fields, raw, for ``schema`` to dump."""
         data = asset_service.asset_to_dict(asset)
         for key in self.extension_fields():
             data[key] = getattr(extension, key)
         return data
-
-    def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
-        return self._dumper.dump(self._fields(asset, extension))
 
     def load(self, assetid: int) -> tuple[Asset, Any]:
         row = db.session.execute(self.base_query().where(Asset.assetid == assetid)).first()
@@ -108,7 +108,6 @@ class ExtensionResource:
     def register(self, blp: Blueprint) -> None:
         resource = self
         schema = self.schema
-        self._dumper = schema()
         # The plugin manager registers these kinds with the app when the plugin is enabled.
         blp.shopdb_resources = [*getattr(blp, "shopdb_resources", []), self]
 
@@ -172,11 +171,10 @@ class ExtensionResource:
                 return responses.no_content()
 
     def detail(self, asset: Asset, extension: Any) -> dict[str, Any]:
-        """The single-object view. ``detail_extra``'s fields go through the schema like the rest, so each
-        must be declared there (``dump_only``): what the OpenAPI shows is what the client gets."""
+        """The single-object view, raw: ``to_dict`` plus ``detail_extra``'s fields. The response schema
+        dumps them like the rest, so each must be declared there (``dump_only``): what the OpenAPI shows
+        is what the client gets."""
         data = self.to_dict(asset, extension)
         if self.detail_extra is not None:
-            extra = self.detail_extra(asset, extension)
-            shaped = self._dumper.dump({**self._fields(asset, extension), **extra})
-            data.update({key: shaped[key] for key in extra if key in shaped})
+            data.update(self.detail_extra(asset, extension))
         return data

@@ -12,7 +12,6 @@ from ..services import writes
 
 blp = Blueprint("asset_types", __name__, url_prefix="/api/v1/asset-types",
                 description="Kinds of assets, most seeded by plugins")
-_schema = AssetTypeSchema()
 SPEC = ListSpec(
     fields={"id": AssetType.id, "name": AssetType.name, "plugin": AssetType.plugin,
             "label": AssetType.label},
@@ -25,7 +24,7 @@ class AssetTypes(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(AssetTypeSchema))
     def get(self):
-        return list_response(select(AssetType), SPEC, _schema.dump)
+        return list_response(select(AssetType), SPEC)
 
     @require_role("admin")
     @blp.arguments(AssetTypeSchema)
@@ -34,11 +33,11 @@ class AssetTypes(MethodView):
         with writes.transaction():
             writes.ensure_unique(AssetType, "name", body["name"], case_insensitive=True)
             asset_type = writes.create(AssetType, **body)
-        return responses.single(_schema.dump(asset_type), 201)
+        return responses.single(asset_type, 201)
 
 
 @blp.route("/<int:type_id>")
 class AssetTypeDetail(MethodView):
     @blp.response(200, envelope(AssetTypeSchema))
     def get(self, type_id):
-        return responses.single(_schema.dump(writes.get_or_404(AssetType, type_id, "asset type")))
+        return responses.single(writes.get_or_404(AssetType, type_id, "asset type"))

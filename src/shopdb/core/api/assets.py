@@ -106,19 +106,16 @@ class AssetDetail(MethodView):
         return responses.no_content()
 
 
-_relationship_schema = RelationshipSchema()
-
-
 def relationship_dict(rel: AssetRelationship, other: Asset, assetid: int) -> dict:
-    """One edge seen from ``assetid``, shaped by ``RelationshipSchema`` (what the OpenAPI shows)."""
-    return _relationship_schema.dump({
+    """One edge seen from ``assetid``, raw, for ``RelationshipSchema`` to dump (what the OpenAPI shows)."""
+    return {
         "id": rel.id, "kind": rel.kind, "source_assetid": rel.source_assetid,
         "target_assetid": rel.target_assetid, "notes": rel.notes,
         "direction": "outgoing" if rel.source_assetid == assetid else "incoming",
         "other_assetid": other.assetid, "other_asset_tag": other.asset_tag,
         "other_name": other.name, "other_asset_type": other.asset_type.name,
         "created_at": rel.created_at,
-    })
+    }
 
 
 @blp.route("/<int:assetid>/relationships")
@@ -186,9 +183,6 @@ class RelationshipDetail(MethodView):
         return responses.no_content()
 
 
-_audit_schema = AuditEntrySchema()
-
-
 @blp.route("/<int:assetid>/history")
 class History(MethodView):
     @blp.response(200, list_envelope(AuditEntrySchema))
@@ -201,4 +195,4 @@ class History(MethodView):
         spec = ListSpec(fields={"action": AuditLog.action, "table_name": AuditLog.table_name,
                                 "id": AuditLog.id, "at": AuditLog.at},
                         default_sort=["-id"])
-        return list_response(stmt, spec, _audit_schema.dump)
+        return list_response(stmt, spec)

@@ -16,8 +16,6 @@ from ..services import choices
 
 blp = Blueprint("choices", __name__, url_prefix="/api/v1/choices",
                 description="Open vocabularies (equipment types, PC types...): bundled values plus an admin's")
-_schema = ChoiceSchema()
-_set_schema = ChoiceSetSchema()
 SPEC = ListSpec(
     fields={"slug": Choice.slug, "label": Choice.label, "built_in": Choice.built_in, "plugin": Choice.plugin,
             "position": Choice.position},
@@ -41,9 +39,8 @@ class ChoiceSets(MethodView):
         by_set: dict[str, list[Choice]] = {}
         for row in rows:
             by_set.setdefault(row.set_name, []).append(row)
-        items = [_set_schema.dump({"name": s.name, "plugin": s.plugin,
-                                   "stored_in": [f"{t}.{c}" for t, c in s.stored_in],
-                                   "values": by_set.get(s.name, [])}) for s in shown]
+        items = [{"name": s.name, "plugin": s.plugin, "stored_in": [f"{t}.{c}" for t, c in s.stored_in],
+                  "values": by_set.get(s.name, [])} for s in shown]
         return responses.listing(items, page, per_page, len(declared))
 
 
@@ -55,7 +52,7 @@ class ChoiceValues(MethodView):
         """The values of one set, in their order: the slug to send, the label to show."""
         choices.get_set(set_name)
         stmt = select(Choice).where(Choice.set_name == set_name, Choice.hidden.is_(False))
-        return list_response(stmt, SPEC, _schema.dump)
+        return list_response(stmt, SPEC)
 
     @require_role("admin")
     @blp.arguments(ChoiceSchema)
@@ -63,7 +60,7 @@ class ChoiceValues(MethodView):
     def post(self, body, set_name):
         """Add a value (admin); a removed built-in value comes back."""
         choice = choices.add(set_name, body["slug"], body["label"])
-        return responses.single(_schema.dump(choice), 201)
+        return responses.single(choice, 201)
 
 
 @blp.route("/<set_name>/<slug>")

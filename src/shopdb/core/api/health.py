@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from ...api import envelope, responses
+from ...auth.access import public
 from ...extensions import db
 from ...version import __version__
 from ..schemas.health import HealthSchema
@@ -14,6 +15,7 @@ blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Li
 
 
 @blp.route("", methods=["GET"])
+@public
 @blp.response(200, envelope(HealthSchema))
 @blp.alt_response(503, schema=envelope(HealthSchema), description="the database does not answer")
 def health():

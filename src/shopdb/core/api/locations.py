@@ -15,7 +15,6 @@ from ..services import writes
 
 blp = Blueprint("locations", __name__, url_prefix="/api/v1/locations",
                 description="Buildings, areas and cells of a site (a tree)")
-_schema = LocationSchema()
 SPEC = ListSpec(
     fields={"id": Location.id, "site_id": Location.site_id, "parent_id": Location.parent_id,
             "name": Location.name, "kind": Location.kind},
@@ -45,7 +44,7 @@ class Locations(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(LocationSchema))
     def get(self):
-        return list_response(select(Location), SPEC, _schema.dump)
+        return list_response(select(Location), SPEC)
 
     @require_role("editor")
     @blp.arguments(LocationSchema)
@@ -59,7 +58,7 @@ class Locations(MethodView):
             writes.ensure_unique(Location, "name", body["name"],
                                  scope={"site_id": body["site_id"], "parent_id": body.get("parent_id")})
             location = writes.create(Location, **body)
-        return responses.single(_schema.dump(location), 201, location.version)
+        return responses.single(location, 201, location.version)
 
 
 @blp.route("/<int:location_id>")
@@ -67,7 +66,7 @@ class LocationDetail(MethodView):
     @blp.response(200, envelope(LocationSchema))
     def get(self, location_id):
         location = writes.get_or_404(Location, location_id, "location")
-        return responses.single(_schema.dump(location), etag_version=location.version)
+        return responses.single(location, etag_version=location.version)
 
     @require_role("editor")
     @blp.arguments(LocationSchema(partial=True))
@@ -82,7 +81,7 @@ class LocationDetail(MethodView):
             _check_parent(location.site_id, body["parent_id"], moving=location)
         with writes.transaction():
             writes.update(location, body, expected_version=version)
-        return responses.single(_schema.dump(location), etag_version=location.version)
+        return responses.single(location, etag_version=location.version)
 
     @require_role("editor")
     @blp.response(204)

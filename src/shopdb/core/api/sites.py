@@ -14,7 +14,6 @@ from ..schemas import SiteSchema
 from ..services import writes
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1/sites", description="Plants")
-_schema = SiteSchema()
 SPEC = ListSpec(
     fields={"id": Site.id, "code": Site.code, "name": Site.name, "timezone": Site.timezone},
     search=[Site.code, Site.name], default_sort=["code"], tiebreak=[Site.id],
@@ -31,7 +30,7 @@ class Sites(MethodView):
     @blp.doc(parameters=LIST_PARAMETERS)
     @blp.response(200, list_envelope(SiteSchema))
     def get(self):
-        return list_response(select(Site), SPEC, _schema.dump)
+        return list_response(select(Site), SPEC)
 
     @require_role("admin")
     @blp.arguments(SiteSchema)
@@ -42,7 +41,7 @@ class Sites(MethodView):
         with writes.transaction():
             writes.ensure_unique(Site, "code", body["code"], case_insensitive=True)
             site = writes.create(Site, **body)
-        return responses.single(_schema.dump(site), 201, site.version)
+        return responses.single(site, 201, site.version)
 
 
 @blp.route("/<int:site_id>")
@@ -50,7 +49,7 @@ class SiteDetail(MethodView):
     @blp.response(200, envelope(SiteSchema))
     def get(self, site_id):
         site = writes.get_or_404(Site, site_id, "site")
-        return responses.single(_schema.dump(site), etag_version=site.version)
+        return responses.single(site, etag_version=site.version)
 
     @require_role("admin")
     @blp.arguments(SiteSchema(partial=True))
@@ -63,7 +62,7 @@ class SiteDetail(MethodView):
             if "code" in body:
                 writes.ensure_unique(Site, "code", body["code"], exclude=site, case_insensitive=True)
             writes.update(site, body, expected_version=version)
-        return responses.single(_schema.dump(site), etag_version=site.version)
+        return responses.single(site, etag_version=site.version)
 
     @require_role("admin")
     @blp.response(204)

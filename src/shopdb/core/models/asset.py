@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ...extensions import db
 from .base import TimestampMixin, VersionedMixin
 from .keys import ASSET_SITE_INFO, key_column, key_length
+from .scope import PLANT_WIDE
 
 ASSET_STATUSES = ("active", "in_repair", "inactive", "retired", "lost")
 
@@ -17,6 +18,7 @@ class AssetType(TimestampMixin, db.Model):
     """Kind of asset (``computer``, ``equipment``, ...), usually seeded by the owning plugin."""
 
     __tablename__ = "asset_types"
+    __site_scope__ = PLANT_WIDE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)

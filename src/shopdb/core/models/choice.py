@@ -4,6 +4,7 @@ from sqlalchemy import Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
+from .scope import PLANT_WIDE
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 SLUG_MAX = 64
@@ -19,6 +20,7 @@ class Choice(db.Model):
     """
 
     __tablename__ = "choices"
+    __site_scope__ = PLANT_WIDE
     __table_args__ = (UniqueConstraint("set_name", "slug", name="uq_choices_set_name_slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from .base import BigIntPK, utcnow
+from .scope import PLANT_WIDE
 
 
 class OutboxMessage(db.Model):
@@ -21,6 +22,7 @@ class OutboxMessage(db.Model):
     """
 
     __tablename__ = "outbox"
+    __site_scope__ = PLANT_WIDE  # read by the worker only
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(64), nullable=False)

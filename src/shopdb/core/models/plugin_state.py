@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from .base import utcnow
+from .scope import PLANT_WIDE
 
 PLUGIN_STATES = ("enabled", "disabled", "uninstalled")
 
@@ -15,6 +16,7 @@ class PluginState(db.Model):
     """What the operator decided for a plugin; persisted so every worker and CLI agrees."""
 
     __tablename__ = "plugin_states"
+    __site_scope__ = PLANT_WIDE
     __table_args__ = (CheckConstraint(f"state IN {PLUGIN_STATES!r}", name="state"),)
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

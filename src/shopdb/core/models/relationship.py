@@ -7,12 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from .base import utcnow
+from .scope import all_of, by_asset
 
 
 class AssetRelationship(db.Model):
     """A typed, directed edge: ``source`` *kind* ``target`` (a PC ``controls`` a machine)."""
 
     __tablename__ = "asset_relationships"
+    # Both ends: an edge must not reveal an asset of a site the user cannot see.
+    __site_scope__ = all_of(by_asset("source_assetid", visible_when_null=False),
+                            by_asset("target_assetid", visible_when_null=False))
     __table_args__ = (
         UniqueConstraint("kind", "source_assetid", "target_assetid"),
         CheckConstraint("source_assetid <> target_assetid", name="not_self"),

@@ -8,12 +8,14 @@ import datetime as dt
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ...api.errors import MAX_INT
-from ...api.timestamps import rfc3339, with_offset
+from ...api.timestamps import rfc3339
 
 
-def _timestamp_text(value: dt.datetime | str) -> str:
-    # Text: a value dumped once already (a nested dict a helper shaped with its own schema).
-    return with_offset(value) if isinstance(value, str) else rfc3339(value)
+def _timestamp_text(value: dt.datetime) -> str:
+    if not isinstance(value, dt.datetime):
+        # Text here means a dict was dumped twice: views hand raw values to their response schema.
+        raise TypeError(f"A DateTime field dumps a datetime, got {value!r} (docs/adr/0011).")
+    return rfc3339(value)
 
 
 # How a DateTime field writes "iso": RFC 3339 with the offset (naive values are UTC), not naive ISO.

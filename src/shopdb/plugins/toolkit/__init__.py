@@ -59,6 +59,9 @@ from ...core.models import (
 )
 from ...core.models.keys import asset_site_column, asset_site_constraints, key_column, key_length
 
+# -- site scoping: which sites' users see a table's rows (``__site_scope__``, docs/adr/0017) ---
+from ...core.models.scope import PLANT_WIDE, all_of, by_asset, by_parent, by_site
+
 # -- shared marshmallow fields and base schemas -------------------------------------------------
 from ...core.schemas import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
 from ...core.schemas.addresses import (
@@ -126,6 +129,8 @@ __all__ = [
     "db", "Asset", "AssetRelationship", "AssetType", "Location", "OutboxMessage", "Site", "User", "BigIntPK",
     "TimestampMixin", "VersionedMixin", "utcnow", "asset_site_column", "asset_site_constraints", "key_column",
     "key_length",
+    # site scoping
+    "PLANT_WIDE", "by_site", "by_asset", "by_parent", "all_of",
     # schemas and fields
     "StrictSchema", "AssetFieldsSchema", "Text", "Id", "StrictBool", "Hostname", "MacAddress", "IpAddress",
     "normalise_mac", "normalise_ip", "mac_or_none", "ip_or_none",

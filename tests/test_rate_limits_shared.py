@@ -1,0 +1,112 @@
+"""Two gunicorn workers count failed logins together through Redis (``SHOPDB_REDIS_URL``).
+
+Starts the installed ``gunicorn`` with two workers on a migrated SQLite database in tmp, against
+``SHOPDB_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/7``) with a key prefix of its own, and
+removes only its own keys afterwards. Skipped with the reason when Redis is not reachable.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from shopdb.testing import ADMIN_PASSWORD
+
+from helpers import free_port, wait_until_up
+
+redis = pytest.importorskip("redis")
+BIN = Path(sys.executable).parent
+REDIS_URL = os.environ.get("SHOPDB_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+PER_USER = 6
+
+
+def call(port: int, body: dict) -> tuple[int, dict, dict]:
+    """One login on its own connection, as a separate client would send it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/api/v1/auth/tokens", body=json.dumps(body), headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read()), dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def redis_client():
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}); apt-get install redis-server")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def prefix(redis_client):
+    """A key prefix no other run uses; its keys are deleted at the end, and only they."""
+    name = f"shopdb-test-{uuid.uuid4().hex}"
+    yield name
+    for key in redis_client.scan_iter(match=f"*{name}*"):
+        redis_client.delete(key)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, prefix):
+    folder = tmp_path_factory.mktemp("gunicorn-redis")
+    env = {**os.environ, "SHOPDB_DATABASE_URL": f"sqlite:///{folder / 'shopdb.sqlite'}",
+           "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD, "SHOPDB_INSTANCE_PATH": str(folder / "instance"),
+           "SHOPDB_SECRET_KEY": "shared-limits-test-key", "SHOPDB_ENV_FILE": str(folder / "no.env"),
+           "SHOPDB_REDIS_URL": REDIS_URL, "SHOPDB_RATE_LIMIT_KEY_PREFIX": prefix,
+           "SHOPDB_LOGIN_FAILURES_PER_USER": f"{PER_USER} per minute",
+           "SHOPDB_LOGIN_FAILURES_PER_ADDRESS": "1000 per minute"}
+    for command in (("db", "upgrade"), ("plugin", "upgrade-all")):
+        done = subprocess.run([str(BIN / "shopdb"), *command], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    access_log, error_log = folder / "access.log", folder / "error.log"
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
+         "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
+         "--error-logfile", str(error_log), "shopdb:create_app()"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(port, process, error_log)
+        yield port, access_log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in error_log.read_text()
+
+
+def test_two_workers_let_through_exactly_the_per_user_limit_of_wrong_passwords_sent_at_once(server, redis_client,
+                                                                                          prefix):
+    port, access_log = server
+
+    def wrong_guess(_: int) -> int:
+        return call(port, {"username": "admin", "password": "wrong"})[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(wrong_guess, range(24)))
+    assert statuses.count(401) == PER_USER, statuses  # not PER_USER per worker, and not one more
+    assert statuses.count(429) == 24 - PER_USER
+    logins = [line for line in access_log.read_text().splitlines() if "/api/v1/auth/tokens" in line]
+    assert len({line.split()[0] for line in logins}) == 2, "both workers should have answered"
+    assert any(prefix in key.decode() for key in redis_client.scan_iter(match=f"*{prefix}*"))
+
+    status, body, headers = call(port, {"username": "admin", "password": ADMIN_PASSWORD})
+    assert status == 429 and body["error"]["code"] == "too_many_requests"  # whichever worker answers
+    assert int(headers["Retry-After"]) >= 1
