@@ -108,7 +108,7 @@ def fill_every_field(spec: dict[str, Any], ids: dict[str, list[int]]) -> dict[st
         elif name in MEANINGFUL and "$ref" not in target:
             values = MEANINGFUL[name]
         elif "x-choice-set" in target:  # an open vocabulary: its bundled slugs are always in the set
-            values = target.get("examples")
+            values = target.get("x-choice-examples")
         if values:
             for key in ("minimum", "maximum", "pattern", "format", "minLength", "maxLength"):
                 target.pop(key, None)

@@ -163,7 +163,7 @@ def test_every_plugin_vocabulary_is_an_open_set_documented_with_examples(client,
     components = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     field = components["Equipment"]["properties"]["equipment_type"]
     assert "enum" not in field and field["x-choice-set"] == "equipment_type"
-    assert "cnc_mill" in field["examples"]
+    assert "cnc_mill" in field["x-choice-examples"]
     assert components["Computer"]["properties"]["pc_type"]["x-choice-set"] == "pc_type"
 
 

@@ -114,6 +114,14 @@ def test_the_built_wheel_runs_shopdb_with_its_six_plugins_and_the_ui_from_a_fres
         name: ("enabled", None, 0) for name in BUNDLED}
     assert all(s["path"].startswith(site_packages) for s in listed.values())
 
+    # A new plugin is not written into site-packages (an upgrade of ShopDB would drop it): --dest is asked for.
+    inside = subprocess.run([shopdb, "plugin", "new", "widgets", "--description", "Widgets"], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert inside.returncode != 0 and "pass --dest DIR" in inside.stderr + inside.stdout, inside
+    outside = run([shopdb, "plugin", "new", "widgets", "--description", "Widgets", "--dest", str(tmp_path / "mine")],
+                  cwd=work, env=env)
+    assert (tmp_path / "mine" / "widgets" / "manifest.json").is_file(), outside.stdout
+
     port = free_port()
     server = subprocess.Popen([str(venv / "bin" / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
                                "shopdb:create_app()"], cwd=work, env=env,

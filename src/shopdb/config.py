@@ -10,13 +10,13 @@ from pathlib import Path
 # The bundled plugins: an installed wheel carries them inside the package (setup.py copies them there,
 # ADR 0014); a checkout (editable install, `make run`) has them beside src/.
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_PACKAGED_PLUGINS = _PACKAGE_DIR / "bundled_plugins"
+PACKAGED_PLUGINS = _PACKAGE_DIR / "bundled_plugins"
 _CHECKOUT_PLUGINS = _PACKAGE_DIR.parent.parent / "plugins"
 
 
 def default_plugin_path() -> str:
     """The bundled plugins folder: the copy an installed wheel carries, else the checkout's ``plugins/``."""
-    folder = _PACKAGED_PLUGINS if _PACKAGED_PLUGINS.is_dir() else _CHECKOUT_PLUGINS
+    folder = PACKAGED_PLUGINS if PACKAGED_PLUGINS.is_dir() else _CHECKOUT_PLUGINS
     return str(folder)
 
 
@@ -101,4 +101,6 @@ STATIC_CONFIG = {
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     "SHOPDB_MAX_PER_PAGE": 500,
     "SHOPDB_DEFAULT_PER_PAGE": 50,
+    # meta.total counts at most this many rows, then says total_is_exact: false (docs/adr/0019).
+    "SHOPDB_COUNT_CAP": 10_000,
 }

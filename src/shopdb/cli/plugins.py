@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from rich.table import Table
 from sqlalchemy import text
 
+from ..config import PACKAGED_PLUGINS
 from ..extensions import db
 from ..plugins.chains import MigrationFailed
 from ..plugins.manager import PluginError, get_manager
@@ -321,6 +322,11 @@ def new_command(name: str, description: str, overwrite: bool, dest: str | None) 
     if not dest and not paths:
         fail("SHOPDB_PLUGIN_PATH is empty; pass --dest DIR")
     parent = Path(dest) if dest else Path(paths[0])
+    if not dest and parent.resolve() == PACKAGED_PLUGINS.resolve():
+        # An installed wheel's own plugins live inside site-packages: a new plugin written there would be
+        # lost at the next upgrade of ShopDB.
+        fail(f"the first folder of SHOPDB_PLUGIN_PATH is the installed package's ({parent}); pass --dest DIR "
+             "and add DIR to SHOPDB_PLUGIN_PATH")
     taken = set(get_manager().records)
     try:
         created = scaffold_plugin(name, description, parent, overwrite=overwrite, existing=taken)

@@ -14,8 +14,8 @@ from .common import StrictSchema, Text
 class ChoiceField(fields.String):
     """A slug of the choice set ``set_name``, checked against the set's values at load time.
 
-    The OpenAPI shows the bundled ``examples`` (the set is open, so it is no ``enum``) and names the
-    set in ``x-choice-set``: clients (the UI's forms) read the current values from
+    The OpenAPI shows the bundled values (``example``, ``x-choice-examples``; the set is open, so it is
+    no ``enum``) and names the set in ``x-choice-set``: clients (the UI's forms) read the current values from
     ``GET /api/v1/choices/<set_name>``.
     """
 
@@ -24,7 +24,8 @@ class ChoiceField(fields.String):
         metadata.setdefault("x-choice-set", set_name)
         if examples:
             metadata.setdefault("example", examples[0])
-            metadata.setdefault("examples", list(examples))
+            # OpenAPI 3.0's schema object has one ``example``; the whole bundled list goes in an extension.
+            metadata.setdefault("x-choice-examples", list(examples))
         metadata.setdefault(
             "description",
             f"A value of the choice set `{set_name}` (GET /api/v1/choices/{set_name})"
