@@ -8,7 +8,7 @@ SHOPDB_PORT ?= 5000
 SHOPDB_WORKERS ?= 2
 DEMO_ASSETS ?= 300
 
-.PHONY: run test install lint bench schema clean ui dist
+.PHONY: run test install lint bench load schema clean ui dist
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("ShopDB needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -61,8 +61,17 @@ lint: install
 schema: install
 	$(BIN)/shopdb db export-schema --dialect mysql -o docs/schema/mysql.sql
 
+# Benchmark and load test (docs/PERFORMANCE.md): SQLite always; PostgreSQL/MariaDB when
+# SHOPDB_BENCH_POSTGRES_URL / SHOPDB_BENCH_MYSQL_URL name a database they may empty. Plants are cached in
+# bench/.cache. BENCH_ARGS/LOAD_ARGS pass options, e.g. `make bench BENCH_ARGS=--quick`.
+BENCH_ARGS ?=
+LOAD_ARGS ?=
+
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance build dist src/*.egg-info frontend/dist frontend/node_modules

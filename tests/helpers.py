@@ -7,9 +7,10 @@ import os
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from shopdb.core.models import Asset, AuditLog
 from shopdb.extensions import db
@@ -77,3 +78,22 @@ def wait_until_up(port: int, process: subprocess.Popen, log: Path) -> None:
             conn.close()
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within 30 s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements ``app`` runs inside the block (transaction control left out): what a request costs."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
+                                                      "RELEASE")):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -13,7 +13,7 @@ def test_list_envelope_has_data_and_meta(client, auth_headers, site):
     for i in range(3):
         make_asset(client, auth_headers, site["id"], f"T-{i}")
     body = client.get("/api/v1/assets?per_page=2&page=2").get_json()
-    assert body["meta"] == {"page": 2, "per_page": 2, "total": 3, "pages": 2}
+    assert body["meta"] == {"page": 2, "per_page": 2, "total": 3, "pages": 2, "total_is_exact": True, "next": None}
     assert [a["asset_tag"] for a in body["data"]] == ["T-2"]
 
 

@@ -36,7 +36,7 @@ EXPECTED_FILES = {
     "tests/__init__.py", "tests/conftest.py", "tests/test_plugin.py", "migrations/alembic.ini", "migrations/env.py",
     "migrations/script.py.mako", "migrations/versions/0001_baseline.py",
 }
-HOOKS = ("get_blueprint", "get_models", "get_event_handlers", "search_assets", "generate_demo",
+HOOKS = ("get_blueprint", "get_models", "get_event_handlers", "generate_demo",
          "on_install", "on_uninstall", "on_enable", "on_disable", "on_upgrade")
 
 

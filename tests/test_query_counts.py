@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
-from shopdb.extensions import db
-
-from helpers import make_asset
-
-
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK")):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from helpers import make_asset, statements
 
 
 def _count(app, client, url):
@@ -51,3 +28,22 @@ def test_list_statement_count_does_not_grow_with_page_size(app, client, auth_hea
     small, _ = _count(app, client, "/api/v1/assets?per_page=2")
     big, rows = _count(app, client, "/api/v1/assets?per_page=12")
     assert rows == 12 and small == big
+
+
+def test_a_page_by_cursor_costs_what_the_first_page_costs(app, client, auth_headers, site):
+    for i in range(6):
+        make_asset(client, auth_headers, site["id"], f"K-{i:02d}")
+    for url in ("/api/v1/assets?status=active&", "/api/v1/printers?", "/api/v1/audit?sort=action&"):
+        first, _ = _count(app, client, f"{url}per_page=2")
+        cursor = client.get(f"{url}per_page=2", headers=auth_headers).get_json()["meta"]["next"]
+        later, _ = _count(app, client, f"{url}per_page=2&after={cursor}" if cursor else f"{url}per_page=2")
+        assert first == later <= 3, url  # the caller's token + the capped COUNT + the page
+
+
+def test_the_asset_list_joins_asset_types_once(app, client, auth_headers, site):
+    make_asset(client, auth_headers, site["id"], "J-1")
+    for url in ("/api/v1/assets?asset_type=fixture&sort=asset_type", "/api/v1/printers?"):
+        with statements(app) as seen:
+            assert client.get(url).status_code == 200
+        page = seen[-1].lower()
+        assert page.count("join asset_types") == 1, (url, page)

@@ -218,21 +218,23 @@ CREATE TABLE assets (
 	CONSTRAINT fk_assets_location_id_locations FOREIGN KEY(location_id) REFERENCES locations (id) ON DELETE SET NULL
 );
 
-CREATE INDEX ix_assets_asset_tag ON assets (asset_tag);
+CREATE INDEX ix_assets_asset_tag_assetid ON assets (asset_tag, assetid);
 
-CREATE INDEX ix_assets_asset_type_id ON assets (asset_type_id);
+CREATE INDEX ix_assets_asset_type_id_asset_tag_assetid ON assets (asset_type_id, asset_tag, assetid);
 
-CREATE INDEX ix_assets_location_id ON assets (location_id);
+CREATE INDEX ix_assets_location_id_asset_tag_assetid ON assets (location_id, asset_tag, assetid);
 
 CREATE INDEX ix_assets_manufacturer ON assets (manufacturer);
 
-CREATE INDEX ix_assets_name ON assets (name);
+CREATE INDEX ix_assets_name_assetid ON assets (name, assetid);
 
 CREATE INDEX ix_assets_serial_number ON assets (serial_number);
 
-CREATE INDEX ix_assets_site_id_status ON assets (site_id, status);
+CREATE INDEX ix_assets_site_id_asset_tag_assetid ON assets (site_id, asset_tag, assetid);
 
-CREATE INDEX ix_assets_status ON assets (status);
+CREATE INDEX ix_assets_site_id_status_asset_tag_assetid ON assets (site_id, status, asset_tag, assetid);
+
+CREATE INDEX ix_assets_status_asset_tag_assetid ON assets (status, asset_tag, assetid);
 
 CREATE UNIQUE INDEX uq_assets_assetid_site_id ON assets (assetid, site_id);
 
@@ -464,6 +466,23 @@ CREATE INDEX ix_printers_assetid_site_id ON printers (assetid, site_id);
 CREATE INDEX ix_printers_ip_address ON printers (ip_address);
 
 CREATE INDEX ix_printers_printer_type ON printers (printer_type);
+
+CREATE TABLE search_documents (
+	assetid INTEGER NOT NULL, 
+	site_id INTEGER NOT NULL, 
+	asset_type_id INTEGER NOT NULL, 
+	content TEXT NOT NULL, 
+	exact_keys TEXT NOT NULL, 
+	field_names TEXT NOT NULL, 
+	CONSTRAINT pk_search_documents PRIMARY KEY (assetid), 
+	CONSTRAINT fk_search_documents_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
+);
+
+CREATE FULLTEXT INDEX ft_search_documents_content ON search_documents (content);
+
+CREATE INDEX ix_search_documents_content_trgm ON search_documents (content);
+
+CREATE INDEX ix_search_documents_site_id ON search_documents (site_id);
 
 CREATE TABLE usb_checkouts (
 	id BIGINT NOT NULL AUTO_INCREMENT, 

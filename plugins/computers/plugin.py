@@ -3,19 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, func
-
 from shopdb.plugins.toolkit import (
-    LIKE_ESCAPE,
     BasePlugin,
     ChoiceSet,
     ensure_asset_type,
-    like_pattern,
-    search_matches,
 )
 
 from . import demo, rules
-from .addresses import ip_or_none, mac_or_none
 from .api import blp
 from .models import PC_TYPE_CHOICES, Computer
 
@@ -39,18 +33,6 @@ class ComputersPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("computer", "Computer", plugin=self.name)
 
-    def search_assets(self, q: str) -> Select:
-        """PCs by hostname, MAC or IP. A whole MAC/IP in any spelling matches its stored normal form."""
-        text = q.strip().lower()
-        mac, ip = mac_or_none(q), ip_or_none(q)
-        pattern = like_pattern(text)  # '_' and '%' in q match themselves, not any character
-        return search_matches(Computer.assetid, {
-            "hostname": func.lower(Computer.hostname).like(pattern, escape=LIKE_ESCAPE),
-            "mac_address": Computer.mac_address == mac if mac
-            else func.lower(Computer.mac_address).like(pattern, escape=LIKE_ESCAPE),
-            # Stored compressed, so IPv6 hex is already lower-case like the pattern.
-            "primary_ip": Computer.primary_ip == ip if ip else Computer.primary_ip.like(pattern, escape=LIKE_ESCAPE),
-        })
 
     def generate_demo(self, ctx) -> None:
         demo.generate(ctx)

@@ -1,14 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import Select, func
-
 from shopdb.plugins.toolkit import (
-    LIKE_ESCAPE,
     BasePlugin,
     ChoiceSet,
     ensure_asset_type,
-    like_pattern,
-    search_matches,
 )
 
 from . import demo, rules
@@ -36,11 +31,6 @@ class EquipmentPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("equipment", "Equipment", plugin=self.name)
 
-    def search_assets(self, q: str) -> Select:
-        pattern = like_pattern(q)  # '_' and '%' in q match themselves, not any character
-        return search_matches(Equipment.assetid, {
-            "machine_number": func.lower(Equipment.machine_number).like(pattern, escape=LIKE_ESCAPE),
-        })
 
     def generate_demo(self, ctx) -> None:
         demo.generate(ctx)

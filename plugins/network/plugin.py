@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import CompoundSelect, and_, or_, union_all
-
-from shopdb.plugins.toolkit import LIKE_ESCAPE, BasePlugin, ChoiceSet, ensure_asset_type, like_pattern, search_matches
+from shopdb.plugins.toolkit import BasePlugin, ChoiceSet, SearchSource, ensure_asset_type
 
 from . import demo
-from .addressing import normalise_address
 from .api import blp
 from .models import DEVICE_ROLE_CHOICES, Interface, IPAddress, NetworkDevice, Subnet
 
@@ -29,23 +26,10 @@ class NetworkPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("network_device", "Network device", plugin=self.name)
 
-    def search_assets(self, q: str) -> CompoundSelect:
-        """Assets holding an address (or managed on one) that contains ``q``; a full address matches exactly."""
-        text = q.strip().lower()
-        pattern = like_pattern(text)
-        try:
-            exact = normalise_address(text)  # "2001:0DB8::0001" finds 2001:db8::1
-        except ValueError:
-            exact = None
 
-        def matches(column):
-            contains = column.like(pattern, escape=LIKE_ESCAPE)
-            return or_(contains, column == exact) if exact else contains
-
-        held = search_matches(IPAddress.assetid, {"ip_address": and_(IPAddress.assetid.is_not(None),
-                                                                     matches(IPAddress.address))})
-        managed = search_matches(NetworkDevice.assetid, {"ip_address": matches(NetworkDevice.mgmt_ip)})
-        return union_all(held, managed)
+    def get_search_sources(self) -> list[SearchSource]:
+        """An asset is found by every address it holds; a whole address ranks it first."""
+        return [SearchSource("ip_address", IPAddress, value="address", exact=True)]
 
     def generate_demo(self, ctx) -> None:
         demo.generate(ctx)

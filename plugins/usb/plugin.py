@@ -3,9 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, func
-
-from shopdb.plugins.toolkit import LIKE_ESCAPE, BasePlugin, ensure_asset_type, like_pattern, search_matches
+from shopdb.plugins.toolkit import BasePlugin, ensure_asset_type
 
 from . import demo, rules
 from .api import blp
@@ -28,12 +26,6 @@ class UsbPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("usb_device", "USB device", plugin=self.name)
 
-    def search_assets(self, q: str) -> Select:
-        pattern = like_pattern(q)  # '_' and '%' in q match themselves, not any character
-        return search_matches(UsbDevice.assetid, {
-            "serial": func.lower(UsbDevice.serial).like(pattern, escape=LIKE_ESCAPE),
-            "label": func.lower(UsbDevice.label).like(pattern, escape=LIKE_ESCAPE),
-        })
 
     def generate_demo(self, ctx) -> None:
         demo.generate(ctx)

@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import api as auth_api
     from .auth import current as auth_current
     from .core import api as core_api
-    from .core.services import asset_kinds, site_scope
+    from .core.services import asset_kinds, search_index, site_scope
     from .extensions import db
     from .plugins.manager import PluginManager
 
@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     site_scope.init_app(app)
     events.init_app(app)
     asset_kinds.init_app(app)
+    search_index.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "sessionCookie", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session")})

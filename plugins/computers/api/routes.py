@@ -70,7 +70,8 @@ def _list_filter(stmt: Select) -> Select:
 
 resource = ExtensionResource(
     model=Computer, schema=ComputerSchema, type_name="computer",
-    search=(Computer.hostname, Computer.mac_address, Computer.primary_ip, Computer.os_name),
+    search_fields=("hostname", "mac_address", "primary_ip", "os_name"),
+    search_exact=("hostname", "mac_address", "primary_ip"),
     extra_args={"stale_days", *NORMALISED_FILTERS},
     default_sort=("hostname",),
     validate=validate_computer,

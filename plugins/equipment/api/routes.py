@@ -40,7 +40,7 @@ def _detail_extra(asset: Asset, equipment: Equipment) -> dict[str, Any]:
 
 resource = ExtensionResource(
     model=Equipment, schema=EquipmentSchema, type_name="equipment",
-    search=(Equipment.machine_number, Equipment.controller_type, Equipment.cell),
+    search_fields=("machine_number", "controller_type", "cell"), search_exact=("machine_number",),
     validate=validate_equipment, after_write=_after_write, detail_extra=_detail_extra,
 )
 

@@ -45,7 +45,9 @@ def test_the_list_filters_by_type_controller_status_cell_and_site(client, make_m
     assert tags("cell=Cell B2&sort=-asset_tag") == ["M-2002", "M-2001"]
     assert tags(f"site_id={other_site['id']}") == ["M-2003"]
     assert tags("q=heidenhain") == ["M-2003"]
-    assert client.get(f"{URL}?per_page=2").get_json()["meta"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2}
+    meta = client.get(f"{URL}?per_page=2").get_json()["meta"]
+    assert meta == {"page": 1, "per_page": 2, "total": 3, "pages": 2, "total_is_exact": True, "next": meta["next"]}
+    assert meta["next"]  # the cursor of page 2 (ADR 0019)
 
 
 def test_unknown_filters_and_badly_typed_filters_are_400(client, make_machine):

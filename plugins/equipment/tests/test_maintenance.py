@@ -43,7 +43,9 @@ def test_the_history_lists_newest_first_in_pages(client, auth_headers, machine):
     body = response.get_json()
     assert [(r["performed_on"], r["id"]) for r in body["data"]] == [
         ("2024-03-05", 4), ("2024-03-05", 2), ("2024-02-01", 3)]
-    assert body["meta"] == {"page": 1, "per_page": 3, "total": 4, "pages": 2}
+    assert body["meta"] == {"page": 1, "per_page": 3, "total": 4, "pages": 2, "total_is_exact": True,
+                            "next": body["meta"]["next"]}
+    assert body["meta"]["next"]  # the cursor of page 2 (ADR 0019)
     assert client.get(f"{URL}/{machine['assetid']}/maintenance?kind=breakdown").get_json()["meta"]["total"] == 0
     assert client.get(f"{URL}/{machine['assetid']}/maintenance?wrong=1").status_code == 400
 

@@ -48,7 +48,7 @@ def addresses_of_asset(assetid: int) -> list[dict[str, Any]]:
 
 devices = ExtensionResource(
     model=NetworkDevice, schema=NetworkDeviceSchema, type_name=DEVICE_TYPE, prefix="/devices",
-    search=(NetworkDevice.mgmt_ip, NetworkDevice.firmware),
+    search_fields=("mgmt_ip", "firmware"), search_exact=("mgmt_ip",),
     validate=validate_network_device,
     detail_extra=lambda asset, device: {"interfaces": ports_of_device(asset.assetid),
                                         "ip_addresses": addresses_of_asset(asset.assetid)},

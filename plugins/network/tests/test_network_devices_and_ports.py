@@ -170,7 +170,7 @@ def test_search_finds_a_device_by_its_management_address(api, site):
     device = api.ok("POST", DEVICES, {"asset_tag": "SW-CORE", "name": "Core", "site_id": site["id"],
                                       "mgmt_ip": "10.0.9.2"})
     hits = api.get("/api/v1/search?q=10.0.9.2")[1]["data"]
-    assert [(h["assetid"], h["matched"]) for h in hits] == [(device["assetid"], "ip_address")]
+    assert [(h["assetid"], h["matched"]) for h in hits] == [(device["assetid"], "mgmt_ip")]
     assert hits[0]["url"] == f"/api/v1/network/devices/{device['assetid']}"
     assert api.ok("GET", hits[0]["url"])["asset_tag"] == "SW-CORE"
 

@@ -42,7 +42,7 @@ def _computers_of(assetid: int) -> list[dict]:
 
 resource = ExtensionResource(
     model=Printer, schema=PrinterSchema, type_name="printer",
-    search=(Printer.hostname, Printer.ip_address, Printer.queue_name),
+    search_fields=("hostname", "ip_address", "queue_name"), search_exact=("hostname", "ip_address"),
     validate=validate_printer,
     detail_extra=lambda asset, printer: {"computers": _computers_of(asset.assetid)},
 )

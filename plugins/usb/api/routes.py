@@ -75,7 +75,7 @@ def _current_checkout(asset: Asset, device: UsbDevice) -> dict[str, Any]:
 
 resource = UsbResource(
     model=UsbDevice, schema=UsbDeviceSchema, type_name="usb_device",
-    search=(UsbDevice.serial, UsbDevice.label), extra_args={"vendor_id", "product_id"},
+    search_fields=("serial", "label"), search_exact=("serial",), extra_args={"vendor_id", "product_id"},
     validate=validate_usb_device, list_filter=_device_filter, detail_extra=_current_checkout,
 )
 

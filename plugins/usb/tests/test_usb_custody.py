@@ -94,7 +94,9 @@ def test_the_custody_chain_is_newest_first_and_paginated(client, auth_headers, m
         assert check_out(stick, checked_out_to=person).status_code == 201
         assert client.post(f"{URL}/{stick['assetid']}/checkin", headers=auth_headers, json={}).status_code == 200
     page = client.get(f"{URL}/{stick['assetid']}/custody?per_page=2").get_json()
-    assert page["meta"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2}
+    assert page["meta"] == {"page": 1, "per_page": 2, "total": 3, "pages": 2, "total_is_exact": True,
+                            "next": page["meta"]["next"]}
+    assert page["meta"]["next"]  # the cursor of page 2 (ADR 0019)
     assert [c["checked_out_to"] for c in page["data"]] == ["P3", "P2"]
     second = client.get(f"{URL}/{stick['assetid']}/custody?per_page=2&page=2").get_json()["data"]
     assert [c["checked_out_to"] for c in second] == ["P1"]

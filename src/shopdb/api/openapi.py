@@ -38,10 +38,14 @@ def schema_name_resolver(schema: Any) -> str:
 
 
 class MetaSchema(Schema):
-    page = fields.Int()
+    page = fields.Int(allow_none=True, metadata={"description": "this page's number; null when asked by `after`"})
     per_page = fields.Int()
-    total = fields.Int()
-    pages = fields.Int()
+    total = fields.Int(metadata={"description": "rows matching the filters; a lower bound when `total_is_exact` "
+                                                "is false (counted up to SHOPDB_COUNT_CAP, ADR 0019)"})
+    pages = fields.Int(metadata={"description": "pages of `per_page` rows in `total`"})
+    total_is_exact = fields.Bool(metadata={"description": "false when there are more than `total` rows"})
+    next = fields.Str(allow_none=True, metadata={
+        "description": "cursor of the following page: pass it as `after`; null on the last page"})
 
 
 class ErrorBodySchema(Schema):
@@ -129,6 +133,9 @@ def list_envelope(schema: type[Schema]) -> type[Schema]:
 LIST_PARAMETERS = [
     {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1}},
     {"in": "query", "name": "per_page", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+    {"in": "query", "name": "after", "schema": {"type": "string"},
+     "description": "`meta.next` of the previous page: the rows after it in the same sort, at the cost of "
+                    "the first page whatever the depth; not with `page`"},
     {"in": "query", "name": "q", "schema": {"type": "string"}, "description": "search"},
     {"in": "query", "name": "sort", "schema": {"type": "string"},
      "description": "comma-separated fields, '-' prefix for descending"},

@@ -1,9 +1,11 @@
-"""List requests (SPEC §5): filters by field, ``q`` search, ``sort`` and page/per_page.
+"""List requests (SPEC §5): filters by field, ``q`` search, ``sort``, and pages by number or by cursor.
 
-A list costs exactly two SQL statements whatever the page size: one ``COUNT`` and one page
-query. Serialisers must therefore work on the rows the page query returned (join what you need
-into ``stmt``; never lazy-load per row). They return raw values (a model object, or a dict of
-Python values): the view's ``list_envelope(Schema)`` dumps the page, once (docs/adr/0011).
+A list costs exactly two SQL statements whatever the page size or depth (docs/adr/0019): a ``COUNT``
+capped at ``SHOPDB_COUNT_CAP`` rows and one page query. ``?page=N`` pages by OFFSET; ``?after=<cursor>``
+(``meta.next`` of the previous page) continues right after a row, which an index serves at any depth.
+Serialisers must work on the rows the page query returned (join what you need into ``stmt``; never
+lazy-load per row). They return raw values (a model object, or a dict of Python values): the view's
+``list_envelope(Schema)`` dumps the page, once (docs/adr/0011).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import BigInteger, Select, false, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import BigInteger, Select, false, func, literal_column, or_, select
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
-from . import responses
+from . import keyset, responses
 from .errors import MAX_INT, BadRequest
 
 # Query parameters every list understands; anything else must be a declared filter.
-RESERVED_ARGS = {"page", "per_page", "q", "sort"}
+RESERVED_ARGS = {"page", "per_page", "q", "sort", "after"}
 
 
 @dataclass
@@ -30,11 +32,13 @@ class ListSpec:
 
     ``fields`` maps the public field name to its column; every field is filterable and sortable.
     ``search`` are the columns ``q`` matches (case-insensitive substring). ``extra_args`` names
-    endpoint-specific parameters the view handles itself (e.g. ``stale_days``).
+    endpoint-specific parameters the view handles itself (e.g. ``stale_days``). ``search_index``
+    (asset lists) replaces ``search``: ``q`` → the condition the search index answers (docs/adr/0018).
     """
 
     fields: Mapping[str, ColumnElement[Any]]
     search: Iterable[ColumnElement[Any]] = ()
+    search_index: Callable[[str], ColumnElement[bool]] | None = None
     default_sort: Iterable[str] = ()
     tiebreak: Iterable[ColumnElement[Any]] = ()
     extra_args: set[str] = field(default_factory=set)
@@ -129,38 +133,120 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
     if q:
         if len(q) > 200:
             raise BadRequest("'q' is limited to 200 characters.")
-        pattern = like_pattern(q)
-        # A list with no searchable column matches nothing (``or_()`` of nothing is deprecated).
-        stmt = stmt.where(or_(false(), *[func.lower(col).like(pattern, escape=LIKE_ESCAPE) for col in spec.search]))
+        if spec.search_index is not None:  # -- search index hook (docs/adr/0018): asset lists ask the index
+            stmt = stmt.where(spec.search_index(q))
+        else:
+            pattern = like_pattern(q)
+            # A list with no searchable column matches nothing (``or_()`` of nothing is deprecated).
+            stmt = stmt.where(or_(false(), *[func.lower(col).like(pattern, escape=LIKE_ESCAPE) for col in spec.search]))
 
     sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
     order = []
+    descending = False
     for key in sort_keys or list(spec.default_sort):
         descending = key.startswith("-")
         column = spec.fields.get(key.lstrip("-+"))
         if column is None:
             raise BadRequest(f"Cannot sort by '{key}'.", {"allowed": sorted(spec.fields)})
-        order.append(column.desc() if descending else column.asc())
-    # A unique tiebreak keeps pages stable when sort keys repeat.
-    return stmt.order_by(*order, *spec.tiebreak)
+        order.append(_ordered(column, descending))
+    # A unique tiebreak keeps pages stable when sort keys repeat. One without a direction of its own
+    # follows the last sort key's, so one index (``(sorted column, primary key)``) serves the whole order.
+    tiebreak = [t if isinstance(t, UnaryExpression) else _ordered(t, descending) for t in spec.tiebreak]
+    return stmt.order_by(*order, *tiebreak)
+
+
+def _ordered(column: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
+    """``column`` ascending or descending, with NULLs first ascending (last descending) on every database:
+    SQLite and MariaDB sort them so natively; PostgreSQL is told to (ADR 0019)."""
+    term = column.desc() if descending else column.asc()
+    if _dialect() != "postgresql" or getattr(column, "nullable", True) is False:
+        return term
+    return term.nulls_last() if descending else term.nulls_first()
+
+
+def _dialect() -> str:
+    from ..extensions import db
+
+    return db.session.get_bind().dialect.name
+
+
+def _keyset_args() -> str | None:
+    """``after`` from the query string; 400 when it comes with ``page`` (two answers to "which page")."""
+    after = request.args.get("after")
+    if after in (None, ""):
+        return None
+    if request.args.get("page") not in (None, ""):
+        raise BadRequest("Give 'page' or 'after', not both.",
+                         {"fields": {"after": ["Cannot be combined with 'page'."]}})
+    if len(after) > 2000:
+        raise BadRequest("'after' is not a cursor this server gave out.",
+                         {"fields": {"after": ["Too long."]}})
+    return after
+
+
+def capped_count(stmt: Select, cap: int) -> tuple[int, bool]:
+    """How many rows ``stmt`` selects, counting at most ``cap + 1``: ``(count, exact)``.
+
+    The database stops after ``cap + 1`` rows (read from an index when the filters allow), so the count
+    costs the same on a plant of 10k or 10M rows; beyond the cap the count is a lower bound.
+    """
+    from ..extensions import db
+
+    ones = stmt.order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
+    counted = db.session.execute(select(func.count()).select_from(ones.limit(cap + 1).subquery())).scalar_one()
+    return (counted, True) if counted <= cap else (cap, False)
+
+
+class PageRow(tuple):
+    """A row as the view selected it, by position (``row[0]``, ``*row``) or name (``row.assetid``): the sort
+    keys ``paginate`` selected for the cursor are cut off the end."""
+
+    def __new__(cls, row: Any, width: int) -> PageRow:
+        page_row = super().__new__(cls, tuple(row)[:width])
+        page_row.row = row
+        return page_row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
 
 
 def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalars: bool = True) -> dict[str, Any]:
-    """Run ``stmt`` as one page: a COUNT statement plus the page statement, then envelope it.
+    """Run ``stmt`` as one page: a capped COUNT statement plus the page statement, then envelope it.
 
+    ``?page=N`` skips ``N-1`` pages (OFFSET); ``?after=<cursor>`` starts right after the row the cursor
+    names, in the statement's ORDER BY (made total by the first entity's primary key). ``meta.next`` is
+    the cursor of the following page (None on the last), whichever way this page was asked for.
     ``serialize`` turns a row into what the list schema reads (default: the row itself, e.g. a model
     object); the view's ``@blp.response(200, list_envelope(Schema))`` dumps the result.
     """
     from ..extensions import db
 
+    after = _keyset_args()
     page, per_page = page_args()
-    total = db.session.execute(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
-    paged = stmt.limit(per_page).offset((page - 1) * per_page)
-    result = db.session.execute(paged)
-    rows = result.scalars().all() if scalars else result.all()
-    return responses.listing([serialize(r) for r in rows] if serialize else list(rows), page, per_page, total)
+    stmt = keyset.with_primary_key_last(stmt)
+    keys = keyset.order_keys(stmt, _dialect())
+    if after is not None:
+        if not keys:
+            raise BadRequest("This list pages by number only: use 'page'.",
+                             {"fields": {"after": ["Not supported by this list."]}})
+        paged = stmt.where(keyset.after_row(keys, keyset.values_of(after, keys)))
+        page = None
+    else:
+        paged = stmt.offset((page - 1) * per_page)
+    total, exact = capped_count(stmt, current_app.config["SHOPDB_COUNT_CAP"])
+
+    # One row more than the page tells whether another page follows; the sort keys ride along as extra
+    # columns so the cursor of the last row is read without touching the serialised objects.
+    width = len(stmt.column_descriptions)  # one per entity or column: what a row holds
+    key_columns = [k.expression.label(f"shopdb_sort_key_{i}") for i, k in enumerate(keys or ())]
+    full = db.session.execute(paged.add_columns(*key_columns).limit(per_page + 1)).all()
+    more = len(full) > per_page
+    rows = [row[0] if scalars else PageRow(row, width) for row in full[:per_page]]
+    next_cursor = keyset.cursor_for(keys, full[per_page - 1][width:]) if more and keys else None
+    if page is not None and not exact:  # at least every row up to the end of this page exists
+        total = max(total, (page - 1) * per_page + len(rows) + (1 if more else 0))
+    items = [serialize(r) for r in rows] if serialize else list(rows)
+    return responses.listing(items, page, per_page, total, total_is_exact=exact, next_cursor=next_cursor)
 
 
 def list_response(stmt: Select, spec: ListSpec, serialize: Callable[[Any], Any] | None = None,

@@ -21,10 +21,16 @@ def single(data: Any, status: int = 200, etag_version: int | None = None) -> tup
     return {"data": data}, status, headers
 
 
-def listing(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
-    """One page of objects, for ``@blp.response(200, list_envelope(Schema))`` to dump."""
+def listing(items: list[Any], page: int | None, per_page: int, total: int, *, total_is_exact: bool = True,
+            next_cursor: str | None = None) -> dict[str, Any]:
+    """One page of objects, for ``@blp.response(200, list_envelope(Schema))`` to dump.
+
+    ``page`` is None for a page asked for by cursor (``?after=``); ``next_cursor`` is the ``after`` of the
+    following page, None on the last; ``total`` is a lower bound when ``total_is_exact`` is False.
+    """
     pages = (total + per_page - 1) // per_page if per_page else 0
-    return {"data": items, "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages}}
+    return {"data": items, "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages,
+                                    "total_is_exact": total_is_exact, "next": next_cursor}}
 
 
 def no_content() -> Response:

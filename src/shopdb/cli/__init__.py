@@ -8,7 +8,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 
 def register_commands(app: Flask) -> None:
-    from . import choices, data, db, demo, users, worker
+    from . import choices, data, db, demo, search, users, worker
     from .plugins import plugin_group
 
     app.cli.add_command(db.db_group)
@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker.worker_command)
     app.cli.add_command(worker.outbox_group)
     app.cli.add_command(choices.choices_group)
+    app.cli.add_command(search.search_group)
 
 
 class ShopdbGroup(FlaskGroup):

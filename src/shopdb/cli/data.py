@@ -3,6 +3,9 @@
 The logic lives in ``shopdb.core.services.transfer``; these commands read and write the files,
 show progress and turn the outcome into a summary line and an exit code. The file format and the
 import's rules (matching, all-or-nothing, ``--dry-run``, ``--skip-bad``) are in docs/IMPORT-EXPORT.md.
+
+Both stream: export writes each record as it is read, import reads CSV and JSON Lines record by
+record (a JSON list is parsed whole: use ``.jsonl`` for big files). Both end with their rate.
 """
 
 from __future__ import annotations
@@ -10,31 +13,37 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from flask.cli import with_appcontext
 
 from ..api.errors import ApiError
+from ..core.models import utcnow
 from ..core.services import audit, transfer
 from ..core.services.assets import asset_type_by_name
 from ..core.services.transfer.layout import CORE_COLUMNS, META_COLUMNS, REFERENCE_COLUMNS, kind_of
-from .output import console, fail, progress
+from .output import console, fail, progress, rate
+from .search import reindex
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "jsonl")
 
 
 # -- export ------------------------------------------------------------------------------------------
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="csv or json (default: from the --output extension, else csv)")
+              help="csv, json or jsonl (JSON Lines) (default: from the --output extension, else csv)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="file to write (default: standard output)")
 @click.option("--type", "type_name", default=None, help="only assets of this asset type")
 @with_appcontext
 def export_command(fmt: str | None, output: Path | None, type_name: str | None) -> None:
-    """Export every asset with its plugin's fields (CSV: one column per field; JSON: a list of objects)."""
+    """Export every asset with its plugin's fields (CSV: one column per field; JSON: a list of objects;
+    JSON Lines: one object per line)."""
     fmt = fmt or _format_of(output)
     kinds = transfer.registered_kinds()
     if type_name:
@@ -48,17 +57,27 @@ def export_command(fmt: str | None, output: Path | None, type_name: str | None) 
     exporter = transfer.Exporter(type_name)
     handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     count = 0
+    started = time.perf_counter()
     try:
         with progress() as bar:
             task = bar.add_task("export", total=total)
             if fmt == "csv":
-                writer = csv.DictWriter(handle, fieldnames=transfer.csv_columns(kinds), extrasaction="raise")
-                writer.writeheader()
-            else:
+                columns = transfer.csv_columns(kinds)
+                index = {column: i for i, column in enumerate(columns)}
+                writer = csv.writer(handle)
+                writer.writerow(columns)
+            elif fmt == "json":
                 handle.write("[")
             for record in exporter.records():
                 if fmt == "csv":
-                    writer.writerow({k: transfer.cell_text(v) for k, v in record.items()})
+                    # A record has its own kind's columns only: start from empty cells and fill those.
+                    cells = [""] * len(columns)
+                    for column, value in record.items():
+                        if value is not None:
+                            cells[index[column]] = transfer.cell_text(value)
+                    writer.writerow(cells)
+                elif fmt == "jsonl":
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
                 else:
                     handle.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
                 count += 1
@@ -74,14 +93,15 @@ def export_command(fmt: str | None, output: Path | None, type_name: str | None) 
         console.print(f"warning: {n} {name} asset(s) written with their core fields only: the plugin that "
                       f"serves {name!r} is not enabled (import refuses them until it is)", style="yellow")
     if output:
-        console.print(f"export: wrote {count} asset(s) to {output}")
+        seconds = time.perf_counter() - started
+        console.print(f"export: wrote {count:,} asset(s) to {output} in {seconds:.1f} s ({rate(count, seconds)})")
 
 
 # -- import ------------------------------------------------------------------------------------------
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="csv or json (default: from the file's extension)")
+              help="csv, json or jsonl (JSON Lines) (default: from the file's extension)")
 @click.option("--dry-run", is_flag=True, help="validate every row exactly as the import would; write nothing")
 @click.option("--skip-bad", is_flag=True, help="write the good rows even if some rows are bad")
 @click.option("--as-user", default="import", show_default=True, help="name recorded in the audit log")
@@ -90,26 +110,38 @@ def import_command(file: Path, fmt: str | None, dry_run: bool, skip_bad: bool, a
     """Import assets from a file `shopdb export` wrote (or one like it): create new ones, update the
     ones that differ (matched by site + asset_tag); all in one transaction."""
     fmt = fmt or _format_of(file)
-    records = _read_csv(file) if fmt == "csv" else _read_json(file)
-    if not records:
+    source = _Source(file)
+    records = _read_csv(source) if fmt == "csv" else _read_jsonl(source) if fmt == "jsonl" else _read_json(file)
+    first = next(records, None)
+    if first is None:
         fail(f"{file}: no rows (a header row and at least one data row are needed)")
+    records = chain([first], records)
+    clock = time.perf_counter()
     audit.set_cli_actor(None, as_user)
+    started = utcnow().replace(microsecond=0)  # MariaDB keeps whole seconds
     with progress() as bar:
-        task = bar.add_task("dry run" if dry_run else "import", total=len(records))
+        # Progress by the share of the file read: the number of records is not known before the end.
+        task = bar.add_task("dry run" if dry_run else "import", total=source.size)
         report = transfer.run_import(records, text_cells=fmt == "csv", dry_run=dry_run, skip_bad=skip_bad,
-                                     advance=lambda: bar.advance(task))
+                                     advance=lambda: bar.update(task, completed=source.read))
+        bar.update(task, completed=source.size)
+    seconds = time.perf_counter() - clock
+    done = report.good + len(report.errors)
     for where, message in report.errors:
         console.print(f"{where}: {message}", markup=False)
     summary = _summary(report)
     bad = len(report.errors)
     if dry_run:
-        console.print(f"dry run: {summary}; nothing written")
+        console.print(f"dry run: {summary}; nothing written; {done:,} row(s) in {seconds:.1f} s "
+                      f"({rate(done, seconds)})")
         if bad:
             fail(f"{bad} bad row(s); the import would write nothing (or, with --skip-bad, only the good rows)")
         return
     if not report.written:
         fail(f"{bad} bad row(s); nothing written (fix them, or pass --skip-bad to write the good rows)")
-    console.print(f"import: {summary}" + (f"; the {bad} bad row(s) were skipped" if bad else ""))
+    console.print(f"import: {summary}" + (f"; the {bad} bad row(s) were skipped" if bad else "")
+                  + f"; {done:,} row(s) in {seconds:.1f} s ({rate(done, seconds)})")
+    reindex(since=started)  # the imported assets' search documents, set-based (docs/adr/0018)
 
 
 def _summary(report: transfer.ImportReport) -> str:
@@ -122,30 +154,44 @@ def _summary(report: transfer.ImportReport) -> str:
 
 
 def _format_of(path: Path | None) -> str:
-    return "json" if path is not None and path.suffix.lower() == ".json" else "csv"
+    suffix = path.suffix.lower() if path is not None else ""
+    return "jsonl" if suffix in (".jsonl", ".ndjson") else "json" if suffix == ".json" else "csv"
 
 
-def _read_csv(file: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Records with the line each starts on (a quoted value may span lines)."""
+class _Source:
+    """The file being imported, read line by line; ``read`` counts the characters read so far (the
+    progress bar's position against ``size``, the file's length in bytes: close enough for a bar)."""
+
+    def __init__(self, file: Path):
+        self.file = file
+        self.size = file.stat().st_size
+        self.read = 0
+
+    def lines(self, handle: IO[str]) -> Iterator[str]:
+        for line in handle:
+            self.read += len(line)
+            yield line
+
+
+def _read_csv(source: _Source) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Records with the line each starts on (a quoted value may span lines), one at a time."""
     try:
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+        with source.file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(source.lines(handle))
             header = [h.strip() for h in next(reader, [])]
             if not header:
-                return []
+                return
             _check_header(header)
-            records, start = [], reader.line_num + 1
+            start = reader.line_num + 1
             for values in reader:
                 if any(v.strip() for v in values):
                     record: dict[Any, Any] = dict(zip(header, values, strict=False))
                     if len(values) > len(header):
                         record[None] = values[len(header):]
-                    records.append((f"line {start}", record))
+                    yield f"line {start}", record
                 start = reader.line_num + 1
-            return records
     except (UnicodeDecodeError, csv.Error) as exc:
-        fail(f"{file}: not a readable UTF-8 CSV file ({exc})")
-    return []
+        fail(f"{source.file}: not a readable UTF-8 CSV file ({exc})")
 
 
 def _check_header(header: list[str]) -> None:
@@ -160,12 +206,26 @@ def _check_header(header: list[str]) -> None:
         fail(f"line 1: column(s) named twice: {', '.join(twice)}; nothing written")
 
 
-def _read_json(file: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Items with their index in the list (``index 0`` is the first)."""
+def _read_json(file: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Items with their index in the list (``index 0`` is the first); the list is parsed whole."""
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         fail(f"{file}: not a readable UTF-8 JSON file ({exc})")
     if not isinstance(data, list):
         fail(f"{file}: expected a JSON list of asset objects")
-    return [(f"index {i}", item) for i, item in enumerate(data)]
+    return ((f"index {i}", item) for i, item in enumerate(data))
+
+
+def _read_jsonl(source: _Source) -> Iterator[tuple[str, dict[str, Any]]]:
+    """JSON Lines: one object per line, read one at a time; blank lines are skipped."""
+    try:
+        with source.file.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(source.lines(handle), start=1):
+                if line.strip():
+                    try:
+                        yield f"line {number}", json.loads(line)
+                    except ValueError as exc:
+                        fail(f"{source.file}: line {number}: not a JSON object ({exc}); nothing written")
+    except UnicodeDecodeError as exc:
+        fail(f"{source.file}: not a readable UTF-8 file ({exc})")

@@ -1,26 +1,33 @@
 """``shopdb demo``: a believable plant, in bulk, across the core and every enabled plugin.
 
 The core creates sites, buildings and cells; each enabled plugin adds its part through
-``BasePlugin.generate_demo(ctx)`` with the bulk helpers of ``DemoContext`` (plain multi-row
-INSERTs, so a million assets take minutes, not hours). Demo rows are not audited one by one: one
-audit entry records the run.
+``BasePlugin.generate_demo(ctx)`` with the bulk helpers of ``DemoContext``, which hand the rows to
+``core.services.bulk_insert`` (the driver's own bulk path: executemany on SQLite and MariaDB, COPY on
+PostgreSQL; new assetids come back from the INSERT or the sequence, never read back per row), all in
+one transaction. The demo builds valid data by construction and skips the plugins' rules and the
+per-row audit: the database's constraints (uniqueness, foreign keys, CHECKs) hold as for any write,
+and one audit entry records the run. The command ends with its rate
+(``demo: created 101,784 assets ... in 9.8 s (10,400/s)``).
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from ..core.models import Asset, AssetRelationship, AssetType, AuditLog, Location, Site, utcnow
+from ..core.services import bulk_insert
 from ..extensions import db
 from ..plugins.manager import get_manager
-from .output import console, fail, progress
+from .output import console, fail, progress, rate
+from .search import reindex
 
 BATCH = 2000
 SITES = [("P1", "Main Plant", "Europe/Berlin"), ("P2", "Sister Plant North", "Europe/Berlin"),
@@ -45,6 +52,7 @@ class DemoContext:
     task: Any = None
     created: dict[str, int] = field(default_factory=dict)
     _type_ids: dict[str, int] = field(default_factory=dict)
+    _site_of: dict[int, int] = field(default_factory=dict)  # assetid → site_id of the assets made so far
 
     def share(self, weight: int) -> int:
         return max(1, self.total_assets * weight // 100)
@@ -68,23 +76,34 @@ class DemoContext:
             values = [{"status": "active", "location_id": None, "manufacturer": None, "model": None,
                        "serial_number": None, "notes": None, **r, "asset_type_id": type_id,
                        "version": 1, "created_at": now, "updated_at": now} for r in chunk]
-            db.session.execute(insert(Asset), values)
-            tags = {(v["site_id"], v["asset_tag"]) for v in values}
-            site_ids = {s for s, _ in tags}
-            found = {(s, t): i for s, t, i in db.session.execute(
-                select(Asset.site_id, Asset.asset_tag, Asset.assetid)
-                .where(Asset.site_id.in_(site_ids), Asset.asset_tag.in_([t for _, t in tags]))
-            ).all()}
-            ids.extend(found[(v["site_id"], v["asset_tag"])] for v in values)
+            bulk_insert.fill_derived(Asset, values)
+            made = bulk_insert.insert_rows(Asset, values, new_ids=True)
+            self._site_of.update(zip(made, (v["site_id"] for v in values), strict=True))
+            ids.extend(made)
             self.advance(len(chunk))
         self.created[type_name] = self.created.get(type_name, 0) + len(rows)
         return ids
 
     def insert_rows(self, model: type, rows: Iterable[dict[str, Any]]) -> int:
-        """Bulk-insert extension or plugin rows; returns how many."""
-        rows = list(rows)
-        for start in range(0, len(rows), BATCH):
-            db.session.execute(insert(model), rows[start:start + BATCH])
+        """Bulk-insert extension or plugin rows (attribute names as keys); returns how many.
+
+        The columns the model layer derives (normalised keys, an extension's copy of its asset's
+        site) are filled from the row itself and the assets this run made: no per-row query.
+        """
+        count = 0
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                count += self._insert_batch(model, batch)
+                batch = []
+        if batch:
+            count += self._insert_batch(model, batch)
+        return count
+
+    def _insert_batch(self, model: type, rows: list[dict[str, Any]]) -> int:
+        bulk_insert.fill_derived(model, rows, self._site_of)
+        bulk_insert.insert_rows(model, rows)
         return len(rows)
 
     def relate(self, kind: str, pairs: Iterable[tuple[int, int]]) -> int:
@@ -170,6 +189,7 @@ def demo_command(assets: int, seed: int, if_empty: bool) -> None:
         return
     if existing and db.session.execute(select(Site).where(Site.code == SITES[0][0])).first():
         fail("the demo plant already exists here; use an empty database (or --if-empty)")
+    started = time.perf_counter()
     try:
         created = generate(assets, seed)
     except click.ClickException:
@@ -178,4 +198,7 @@ def demo_command(assets: int, seed: int, if_empty: bool) -> None:
         fail(f"demo failed, nothing was written: {type(exc).__name__}: {exc}")
     total = sum(created.values())
     detail = ", ".join(f"{n} {t}" for t, n in sorted(created.items())) or "no plugin assets"
-    console.print(f"demo: created {total} assets across {len(SITES)} sites ({detail})")
+    seconds = time.perf_counter() - started
+    console.print(f"demo: created {total:,} assets across {len(SITES)} sites ({detail}) "
+                  f"in {seconds:.1f} s ({rate(total, seconds)})")
+    reindex()  # the new plant's search documents, set-based (docs/adr/0018)

@@ -22,3 +22,8 @@ def progress() -> Progress:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=Console(stderr=True), transient=False,
     )
+
+
+def rate(count: int, seconds: float) -> str:
+    """``24,300/s``: the figure bulk commands end with (what the bench reads)."""
+    return f"{count / seconds:,.0f}/s" if seconds > 0 else "-/s"

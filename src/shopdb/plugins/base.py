@@ -12,6 +12,7 @@ from sqlalchemy import CompoundSelect, Select
 from ..core.services import choices
 from ..core.services.asset_kinds import AssetKind
 from ..core.services.choices import ChoiceSet
+from ..core.services.search_index import SearchSource
 from .manifest import Manifest
 
 
@@ -77,10 +78,20 @@ class BasePlugin:
             choices.register_defaults(choice_set.name, choice_set.defaults, plugin=self.name,
                                       stored_in=choice_set.stored_in)
 
+    def get_search_sources(self) -> list[SearchSource]:
+        """Rows of this plugin's tables whose values belong in the search document of the asset they
+        point at, e.g. ``[SearchSource("ip_address", IPAddress, value="address", exact=True)]``.
+
+        An extension's own columns are declared on its ``ExtensionResource`` (``search_fields``,
+        ``search_exact``) instead. The service layer refreshes the documents on every write of these
+        rows; see docs/adr/0018-one-search-index.md.
+        """
+        return []
+
     def search_assets(self, q: str) -> Select | CompoundSelect | None:
-        """Assets whose plugin fields match ``q``, for ``/api/v1/search``: a SELECT of ``(assetid, matched
-        field name)`` rows, best built with ``shopdb.api.search_matches``, or None. Not run here: the core
-        UNIONs it with every other plugin's, then counts and pages the union in SQL."""
+        """Deprecated since the search index (docs/adr/0018): no longer called. Declare searchable values
+        with ``ExtensionResource(search_fields=...)`` and ``get_search_sources()``; they are found by
+        ``/api/v1/search`` and every asset list's ``?q=`` through one index."""
         return None
 
     def asset_url(self, assetid: int) -> str:

@@ -29,7 +29,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 from sqlalchemy import Select, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from ..api import LIST_PARAMETERS, ListSpec, envelope, list_envelope, responses
 from ..api.concurrency import expected_version
@@ -38,7 +38,7 @@ from ..api.pagination import apply_list_args, paginate
 from ..auth import require_role, require_site_access
 from ..core.models import Asset, AssetType
 from ..core.services import assets as asset_service
-from ..core.services import writes
+from ..core.services import search_index, writes
 from ..core.services.asset_kinds import AssetKind
 from ..extensions import db
 
@@ -49,7 +49,6 @@ CORE_LIST_FIELDS = {
     "serial_number": Asset.serial_number, "created_at": Asset.created_at,
     "updated_at": Asset.updated_at,
 }
-CORE_SEARCH = (Asset.asset_tag, Asset.name, Asset.serial_number)
 
 
 @dataclass
@@ -57,7 +56,11 @@ class ExtensionResource:
     model: type
     schema: type[Schema]
     type_name: str
-    search: Iterable[InstrumentedAttribute] = ()
+    search: Iterable[InstrumentedAttribute] = ()  # deprecated: ``?q=`` reads the search index (search_fields)
+    # Extension columns in the asset's search document, and those an exact hit ranks first on
+    # (docs/adr/0018). Unset, ``search`` columns of the extension model are used.
+    search_fields: tuple[str, ...] = ()
+    search_exact: tuple[str, ...] = ()
     extra_args: set[str] = field(default_factory=set)
     default_sort: tuple[str, ...] = ("asset_tag",)
     validate: Callable[[dict[str, Any], Asset | None, Any | None], None] | None = None
@@ -69,8 +72,10 @@ class ExtensionResource:
     # -- helpers a plugin may reuse -------------------------------------------------------------
     def kind(self, plugin: str | None = None) -> AssetKind:
         """What the service layer needs to write this type on any path (see ``asset_kinds``)."""
+        fields = self.search_fields or tuple(c.key for c in self.search if getattr(c, "class_", None) is self.model)
         return AssetKind(type_name=self.type_name, extension_model=self.model, schema=self.schema,
-                         rules=(self.validate,) if self.validate is not None else (), plugin=plugin)
+                         rules=(self.validate,) if self.validate is not None else (), plugin=plugin,
+                         search_fields=fields, search_exact=tuple(self.search_exact))
 
     def extension_fields(self) -> dict[str, InstrumentedAttribute]:
         """The extension's public columns (the kind decides which: no keys, no site copy)."""
@@ -82,14 +87,20 @@ class ExtensionResource:
     def list_spec(self) -> ListSpec:
         return ListSpec(
             fields={**CORE_LIST_FIELDS, **self.extension_fields()},
-            search=[*CORE_SEARCH, *self.search], default_sort=self.default_sort,
+            search_index=search_index.matching_assets, default_sort=self.default_sort,
             tiebreak=[Asset.assetid], extra_args=set(self.extra_args),
         )
 
     def base_query(self) -> Select:
+        # Only this type's assets, named by their type id so the (asset_type_id, asset_tag, assetid) index
+        # serves the default order; asset_types joined once (outer: assets stay the driving table),
+        # filling ``asset.asset_type`` too (ADR 0019: no second, eager join).
+        type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
         return (select(Asset, self.model)
                 .join(self.model, self.model.assetid == Asset.assetid)
-                .join(AssetType, AssetType.id == Asset.asset_type_id))
+                .outerjoin(AssetType, AssetType.id == Asset.asset_type_id)
+                .where(Asset.asset_type_id == type_id)
+                .options(contains_eager(Asset.asset_type)))
 
     def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
         """The flat object of a list row: core and extension fields, raw, for ``schema`` to dump."""

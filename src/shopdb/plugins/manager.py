@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import events
 from ..core.models import PluginState, utcnow
-from ..core.services import asset_kinds, plugin_directory
+from ..core.services import asset_kinds, plugin_directory, search_index
 from ..extensions import db
 from ..version import __version__
 from .alembic_template import (
@@ -180,6 +180,8 @@ class PluginManager:
                     app.register_blueprint(blueprint)
             for kind in plugin.get_asset_kinds():  # its rules now hold on every write path
                 asset_kinds.register(app, kind)
+            for source in plugin.get_search_sources():  # rows of other tables that feed search documents
+                search_index.register_source(app, source, plugin.name)
         except Exception as exc:
             self._fail(record, f"start-up failed: {type(exc).__name__}: {exc}", traceback.format_exc())
             return
@@ -417,6 +419,9 @@ class PluginManager:
                                   "the refusal is resolved") from exc
             db.session.commit()  # end the reads: the downgrade runs on its own connection
             before, after = record.chain.downgrade(db.engine, "base")
+            search_index.forget_plugin(current_app, name)  # what its tables fed (held IPs...) leaves the documents
+            search_index.rebuild()
+            db.session.commit()
             result.update({"from": before, "to": after, "dropped": True})
         self.set_state(name, "uninstalled")
         record.not_served = None

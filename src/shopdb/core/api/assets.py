@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from ... import events
 from ...api import (
@@ -27,7 +27,7 @@ from ...extensions import db
 from ..models import Asset, AssetRelationship, AssetType, AuditLog
 from ..schemas import AssetFieldsSchema, AssetSchema, AuditEntrySchema, RelationshipSchema
 from ..services import assets as asset_service
-from ..services import writes
+from ..services import search_index, writes
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v1/assets",
                 description="Assets of every type, their relationships and history")
@@ -40,13 +40,16 @@ SPEC = ListSpec(
         "serial_number": Asset.serial_number, "asset_type": AssetType.name,
         "created_at": Asset.created_at, "updated_at": Asset.updated_at,
     },
-    search=[Asset.asset_tag, Asset.name, Asset.serial_number, Asset.manufacturer, Asset.model],
+    search_index=search_index.matching_assets,  # tag, name, serial, maker, model and the plugins' fields
     default_sort=["asset_tag"], tiebreak=[Asset.assetid],
 )
 
 
 def _list_stmt():
-    return select(Asset).join(Asset.asset_type)
+    # asset_types joined once: for the ``asset_type`` filter and sort, and to fill ``asset.asset_type``.
+    # An outer join (every asset has its type: the key is NOT NULL) keeps assets the driving table, so
+    # MariaDB reads the page from the sort's index instead of sorting every row (ADR 0019).
+    return select(Asset).outerjoin(Asset.asset_type).options(contains_eager(Asset.asset_type))
 
 
 @blp.route("")

@@ -1,82 +1,47 @@
 """``/api/v1/search?q=``: one box that finds assets whatever plugin holds the matching field.
 
-A list like every other (SPEC §5): the core's matches and each enabled plugin's (``search_assets``,
-a SELECT of ``(assetid, matched)``) are UNIONed in SQL, so the database counts every hit for
-``meta.total`` and serves any page of them — one COUNT and one page statement, whatever the plugins.
+A list like every other (SPEC §5), answered by the search index (docs/adr/0018): one document per
+asset holds the core fields and every field the plugins declared, so a search is one COUNT and one
+page statement over ``search_documents`` joined to ``assets`` — the ORM entities, so site scoping
+(docs/adr/0017) restricts the hits inside the query. Exact hits (tag, hostname, IP, MAC) come first.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint
-from sqlalchemy import CompoundSelect, Integer, Select, case, func, literal, select, union_all
+from sqlalchemy import Select, select
 
-from ...api import LIST_PARAMETERS, BadRequest, list_envelope, search_matches
-from ...api.pagination import LIKE_ESCAPE, like_pattern, paginate, refuse_unknown_args
-from ..models import Asset, AssetType
+from ...api import LIST_PARAMETERS, BadRequest, list_envelope
+from ...api.pagination import paginate, refuse_unknown_args
+from ..models import Asset, AssetType, SearchDocument
 from ..schemas.search import SearchHitSchema
-from ..services import plugin_directory
+from ..services import plugin_directory, search_index
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Search across plugins")
-log = logging.getLogger(__name__)
 SEARCH_ARGS = {"q", "page", "per_page"}
 PARAMETERS = [
     {"in": "query", "name": "q", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-     "description": "text to find (case-insensitive substring; `%` and `_` match themselves)"},
+     "description": "text to find (case-insensitive substring; `%` and `_` match themselves; on MariaDB texts of "
+                    "3 characters or more match from the start of a word, see docs/adr/0018)"},
     *[p for p in LIST_PARAMETERS if p["name"] in {"page", "per_page"}],
 ]
 
 
-def core_matches(q: str) -> Select:
-    pattern = like_pattern(q)
-    return search_matches(Asset.assetid, {
-        column.key: func.lower(column).like(pattern, escape=LIKE_ESCAPE)
-        for column in (Asset.asset_tag, Asset.name, Asset.serial_number)
-    })
-
-
-def _plugin_matches(q: str, plugins: list) -> list[Select | CompoundSelect]:
-    found = []
-    for plugin in plugins:
-        try:
-            matches = plugin.search_assets(q)
-        except Exception:  # a plugin's bug building its query leaves the others' hits
-            log.exception("plugin %s: search_assets failed", plugin.name)
-            continue
-        if matches is None:
-            continue
-        if not isinstance(matches, Select | CompoundSelect) or len(matches.selected_columns) != 2:
-            log.error("plugin %s: search_assets must return a SELECT of (assetid, matched) or None; got %r",
-                      plugin.name, type(matches).__name__)
-            continue
-        found.append(matches)
-    return found
-
-
-def search_statement(q: str, plugins: list) -> Select:
-    """Every asset matching ``q`` once, with the field it matched in (the core's first, then plugins' in
-    start-up order); exact tag first, then by tag and id — a total order, so pages never overlap."""
-    sources = [core_matches(q), *_plugin_matches(q, plugins)]
-    members = []
-    for rank, source in enumerate(sources):
-        inner = source.subquery()  # a plugin's own ORDER BY/LIMIT stays inside its member
-        assetid, matched = inner.c
-        members.append(select(assetid.label("assetid"), matched.label("matched"),
-                              literal(rank, Integer).label("source")))
-    hits = union_all(*members).subquery("hits")
-    first = func.row_number().over(partition_by=hits.c.assetid, order_by=(hits.c.source, hits.c.matched))
-    ranked = select(hits.c.assetid, hits.c.matched, first.label("n")).subquery("ranked")
-    exact_tag = case((func.lower(Asset.asset_tag) == q.lower(), 0), else_=1)
+def search_statement(q: str) -> Select:
+    """Every asset whose document matches ``q``, exact hits first, then by tag and id — a total order,
+    so pages never overlap."""
+    rank = search_index.exact_rank(q)
     return (
         select(Asset.assetid, Asset.asset_tag, Asset.name, Asset.status, Asset.site_id,
-               AssetType.name.label("asset_type"), AssetType.plugin, ranked.c.matched)
-        .join(ranked, ranked.c.assetid == Asset.assetid)
+               AssetType.name.label("asset_type"), AssetType.plugin, SearchDocument.content,
+               SearchDocument.field_names)
+        .join(SearchDocument, SearchDocument.assetid == Asset.assetid)
         .join(AssetType, AssetType.id == Asset.asset_type_id)
-        .where(ranked.c.n == 1)
-        .order_by(exact_tag, Asset.asset_tag, Asset.assetid)
+        .where(search_index.matches(q))
+        .order_by(rank, Asset.asset_tag, Asset.assetid)
     )
 
 
@@ -102,6 +67,6 @@ def search():
         url = plugin.asset_url(row.assetid) if plugin else f"/api/v1/assets/{row.assetid}"
         return {"assetid": row.assetid, "asset_tag": row.asset_tag, "name": row.name, "status": row.status,
                 "site_id": row.site_id, "asset_type": row.asset_type, "plugin": row.plugin,
-                "matched": row.matched, "url": url}
+                "matched": search_index.matched_field(q, row.content, row.field_names), "url": url}
 
-    return paginate(search_statement(q, list(plugins.values())), hit, scalars=False)
+    return paginate(search_statement(q), hit, scalars=False)

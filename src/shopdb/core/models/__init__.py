@@ -8,16 +8,17 @@ from .location import LOCATION_KINDS, Location
 from .outbox import OutboxMessage
 from .plugin_state import PLUGIN_STATES, PluginState
 from .relationship import AssetRelationship
+from .search import SearchDocument
 from .site import Site
 from .user import ROLES, ApiToken, User, user_sites
 
 CORE_TABLES = (
     "sites", "locations", "asset_types", "assets", "asset_relationships", "audit_log",
-    "users", "user_sites", "api_tokens", "plugin_states", "outbox", "choices",
+    "users", "user_sites", "api_tokens", "plugin_states", "outbox", "choices", "search_documents",
 )
 
 __all__ = [
     "ASSET_STATUSES", "Asset", "AssetType", "AuditLog", "Choice", "BigIntPK", "TimestampMixin",
     "VersionedMixin", "utcnow", "LOCATION_KINDS", "Location", "OutboxMessage", "PLUGIN_STATES", "PluginState",
-    "AssetRelationship", "Site", "ROLES", "ApiToken", "User", "user_sites", "CORE_TABLES",
+    "AssetRelationship", "SearchDocument", "Site", "ROLES", "ApiToken", "User", "user_sites", "CORE_TABLES",
 ]

@@ -26,6 +26,22 @@ class AssetType(TimestampMixin, db.Model):
     plugin: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
+# The lists' indexes (docs/adr/0019): each ends in the primary key, the lists' tiebreak, so the database
+# reads a page — by cursor at any depth — as one index range scan with LIMIT and no sort. The default
+# sort (asset_tag) alone, and behind the filters a plant uses most: site (and the site-limited users'
+# scope), site and status, status, type (every plugin's list) and location. Sorting by name is the other
+# common order. Rarer orders (serial, manufacturer, dates) sort their filtered rows instead.
+LIST_INDEXES = (
+    Index("ix_assets_asset_tag_assetid", "asset_tag", "assetid"),
+    Index("ix_assets_name_assetid", "name", "assetid"),
+    Index("ix_assets_site_id_asset_tag_assetid", "site_id", "asset_tag", "assetid"),
+    Index("ix_assets_site_id_status_asset_tag_assetid", "site_id", "status", "asset_tag", "assetid"),
+    Index("ix_assets_status_asset_tag_assetid", "status", "asset_tag", "assetid"),
+    Index("ix_assets_asset_type_id_asset_tag_assetid", "asset_type_id", "asset_tag", "assetid"),
+    Index("ix_assets_location_id_asset_tag_assetid", "location_id", "asset_tag", "assetid"),
+)
+
+
 class Asset(TimestampMixin, VersionedMixin, db.Model):
     """Anything the plant tracks. Plugins extend it with a one-to-one table keyed by ``assetid``."""
 
@@ -37,26 +53,24 @@ class Asset(TimestampMixin, VersionedMixin, db.Model):
         # The target of the extension tables' (assetid, site_id) foreign keys.
         Index("uq_assets_assetid_site_id", "assetid", "site_id", unique=True),
         CheckConstraint(f"status IN {ASSET_STATUSES!r}", name="status"),
-        Index("ix_assets_site_id_status", "site_id", "status"),
+        *LIST_INDEXES,
     )
 
     assetid: Mapped[int] = mapped_column(primary_key=True)
-    asset_tag: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    asset_tag: Mapped[str] = mapped_column(String(64), nullable=False)
     asset_tag_key: Mapped[str] = key_column("asset_tag", length=key_length(64))
-    name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
-    asset_type_id: Mapped[int] = mapped_column(
-        ForeignKey("asset_types.id", ondelete="RESTRICT"), nullable=False, index=True
-    )
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active", index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    asset_type_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id", ondelete="RESTRICT"), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False)
-    location_id: Mapped[int | None] = mapped_column(
-        ForeignKey("locations.id", ondelete="SET NULL"), index=True
-    )
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     manufacturer: Mapped[str | None] = mapped_column(String(120), index=True)
     model: Mapped[str | None] = mapped_column(String(120))
     serial_number: Mapped[str | None] = mapped_column(String(120), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
 
+    # Loaded with the asset by a join; a list that joins asset_types itself (to filter or sort by type)
+    # says ``contains_eager(Asset.asset_type)`` so the table is joined once (ADR 0019).
     asset_type: Mapped[AssetType] = relationship(lazy="joined", innerjoin=True)
 
 

@@ -15,6 +15,7 @@ class SearchHitSchema(StrictSchema):
     site_id = fields.Int()
     asset_type = fields.Str()
     plugin = fields.Str(allow_none=True, metadata={"description": "the plugin owning the type; null for core types"})
-    matched = fields.Str(metadata={"description": "the field that matched: asset_tag, name, serial_number, "
-                                                  "or a plugin's (hostname, mac_address, ip_address, ...)"})
+    matched = fields.Str(metadata={"description": "the first field of the asset's search document containing the "
+                                                  "text: asset_tag, name, serial_number, manufacturer, model, or a "
+                                                  "plugin's (hostname, mac_address, primary_ip, ip_address, ...)"})
     url = fields.Str(metadata={"description": "where the API serves this asset"})

@@ -32,6 +32,10 @@ class AssetKind:
     schema: type | None = None  # marshmallow schema of the flat object (core + extension fields)
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     plugin: str | None = None
+    # Extension columns that go into the asset's search document, and those of them an exact hit ranks
+    # first on (hostname, IP, MAC); see ``shopdb.core.services.search_index``.
+    search_fields: tuple[str, ...] = ()
+    search_exact: tuple[str, ...] = ()
 
     def extension_fields(self) -> tuple[str, ...]:
         """The extension model's column names (``assetid`` and the site copy excluded)."""

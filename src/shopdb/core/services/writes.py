@@ -32,7 +32,7 @@ from ...api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ..models import Asset
 from ..models.base import utcnow
-from . import audit, unique_rules
+from . import audit, search_index, unique_rules
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
@@ -152,6 +152,7 @@ def create(model: type[M], /, **values: Any) -> M:
     db.session.add(obj)
     _flush()
     audit.record("create", obj, None, audit.snapshot(obj))
+    search_index.note_write(obj)
     return obj
 
 
@@ -170,6 +171,7 @@ def update(obj: M, values: Mapping[str, Any], /, *, expected_version: int | None
         guard_sites(obj)  # ...and the sites it moves to or links to
         _flush()
         audit.record("update", obj, before, audit.snapshot(obj))
+        search_index.note_write(obj, changes)
     return changes
 
 
@@ -184,6 +186,7 @@ def delete(obj: Any, /, *, expected_version: int | None = None) -> None:
     check_version(obj, expected_version)
     guard_sites(obj)
     audit.record("delete", obj, audit.snapshot(obj), None)
+    search_index.note_write(obj)
     db.session.delete(obj)
     _flush()
 

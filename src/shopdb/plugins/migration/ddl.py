@@ -32,6 +32,9 @@ def create_tables_of(owner: str) -> None:
         if table.name in existing:
             log.info("%s: table %s already exists; adopted", owner, table.name)
             continue
+        if not offline:  # the table's DDL events and per-dialect indexes hold (the search index, ADR 0018)
+            table.create(op.get_bind(), checkfirst=False)
+            continue
         op.execute(CreateTable(table))
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
             op.execute(CreateIndex(index))
@@ -42,8 +45,10 @@ def drop_tables_of(owner: str) -> None:
     offline = context.is_offline_mode()
     existing = None if offline else existing_tables()
     for table in reversed(sorted_owned_tables(owner)):
-        if existing is None or table.name in existing:
+        if existing is None:
             op.execute(DropTable(table))
+        elif table.name in existing:
+            table.drop(op.get_bind(), checkfirst=False)  # with its DDL events (SQLite's FTS table, ADR 0018)
 
 
 def create_plugin_tables(name: str) -> None:

@@ -58,9 +58,21 @@ def plugin_metadata(name: str) -> MetaData:
 
 def include_owned(owned: set[str]) -> Callable[..., bool]:
     """An Alembic ``include_object`` that sees only the ``owned`` tables (and their indexes...)."""
+    per_dialect = per_dialect_indexes()
+
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         table = obj if type_ == "table" else getattr(obj, "table", None)
         table_name = name if type_ == "table" else getattr(table, "name", None)
+        if type_ == "index" and name in per_dialect:
+            return False
         return table_name in owned
 
     return include
+
+
+def per_dialect_indexes() -> set[str]:
+    """Indexes the models create on one database only (``Index(...).ddl_if(dialect=...)``: the search
+    index's GIN and FULLTEXT, ADR 0018). Alembic's comparison ignores ``ddl_if``, so they are left out
+    of it; the revision that adds one creates it."""
+    return {index.name for table in full_metadata().tables.values() for index in table.indexes
+            if index.name and getattr(index, "_ddl_if", None) is not None}

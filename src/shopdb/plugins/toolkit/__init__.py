@@ -82,6 +82,7 @@ from ...core.services.asset_kinds import AssetKind, Rule
 from ...core.services.assets import ensure_asset_type, ensure_unique_in_site
 from ...core.services.audit import current_actor
 from ...core.services.choices import ChoiceSet
+from ...core.services.search_index import SearchSource
 
 # -- events: subscribe through BasePlugin.get_event_handlers; emit after commit ----------------
 from ...events import subscribe
@@ -123,6 +124,8 @@ __all__ = [
     # API conventions
     "responses", "envelope", "list_envelope", "LIST_PARAMETERS", "ListSpec", "apply_list_args", "list_response",
     "paginate", "RESERVED_ARGS", "LIKE_ESCAPE", "like_pattern", "search_matches", "expected_version",
+    # search index (docs/adr/0018): what a plugin adds to an asset's search document beside its extension
+    "SearchSource",
     # auth
     "current_user", "require_role", "require_site_access",
     # database and core models

@@ -1,10 +1,15 @@
 """Import: every record through its kind's flat schema and the asset service, in ONE transaction.
 
-Validation *is* the write: each record is written inside its own savepoint, so the plugin's rules,
-the uniqueness checks and the database's constraints run exactly as they will for real, and a
-refused record is rolled back alone (its audit entries and queued events with it). At the end the
-whole transaction is committed, or rolled back for ``dry_run`` and for a file with refused records
+Validation *is* the write: records are written through the same service calls as the API, so the
+plugin's rules, the uniqueness checks and the database's constraints run exactly as they will for
+real. Records go in chunks of ``CHUNK``, each chunk inside one savepoint; when a record of a chunk is
+refused, the chunk is rolled back and replayed record by record, each in its own savepoint, so a
+refused record is rolled back alone (its audit entries and queued events with it) and is reported
+with its own message, exactly as if every record had had its savepoint. At the end the whole
+transaction is committed, or rolled back for ``dry_run`` and for a file with refused records
 (unless ``skip_bad``). Records match existing assets by (site code, asset_tag), case-insensitive.
+
+Records are read as they come (``records`` may be a generator over a file): only one chunk is held.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from .. import writes
 from .layout import META_COLUMNS, REFERENCE_COLUMNS, TransferKind, cell_value, kind_of, place_field
 from .places import Places
 
-EXPUNGE_EVERY = 1000
+CHUNK = 500  # records per savepoint; also how often the session's identity map is emptied
 # Columns resolved here (site, location, type) or assigned by the database: never given to the schema.
 _NOT_SCHEMA_INPUTS = frozenset({"site", "location", "asset_type", *META_COLUMNS})
 
@@ -64,16 +69,14 @@ def run_import(records: Iterable[tuple[str, dict[str, Any]]], *, text_cells: boo
     try:
         with writes.transaction():
             importer.start()
-            for count, (where, record) in enumerate(records, start=1):
-                try:
-                    outcome = importer.apply(where, record)
-                    setattr(report, outcome, getattr(report, outcome) + 1)
-                except RowRefused as exc:
-                    report.errors.append((where, str(exc)))
-                if advance is not None:
-                    advance()
-                if count % EXPUNGE_EVERY == 0:
-                    db.session.expunge_all()  # all flushed; keeps the identity map small on big files
+            chunk: list[tuple[str, Any]] = []
+            for where, record in records:
+                chunk.append((where, record))
+                if len(chunk) == CHUNK:
+                    importer.apply_chunk(chunk, report, advance)
+                    chunk = []
+            if chunk:
+                importer.apply_chunk(chunk, report, advance)
             report.places_created = dict(importer.places.created)
             if dry_run or (report.errors and not skip_bad):
                 raise _Discard
@@ -107,23 +110,86 @@ class _Importer:
 
     def start(self) -> None:
         self.places = Places()
+        self._existing: dict[tuple[int, str | None], Asset] = {}
+        self._journal: list[tuple[dict, Any]] = []  # (cache, key) added to tags/values since the mark
+
+    def apply_chunk(self, chunk: list[tuple[str, Any]], report: ImportReport,
+                    advance: Callable[[], None] | None) -> None:
+        """The chunk in one savepoint; if a record is refused, again record by record (exact messages)."""
+        self._existing = self._existing_assets(chunk)
+        mark, journal_mark = self.places.mark(), len(self._journal)
+        try:
+            with writes.savepoint():
+                outcomes = [self._apply(where, record) if isinstance(record, dict) else _not_an_object()
+                            for where, record in chunk]
+        except (RowRefused, ValidationError, ApiError):
+            self.places.undo(mark)
+            self._forget(journal_mark)
+            # Objects of the rolled-back rows may linger in the identity map under ids the database
+            # hands out again: start the replay from a clean session.
+            db.session.expunge_all()
+            self._existing = self._existing_assets(chunk)
+            for where, record in chunk:
+                try:
+                    outcome = self.apply(where, record)
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                except RowRefused as exc:
+                    report.errors.append((where, str(exc)))
+        else:
+            for outcome in outcomes:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+        del self._journal[:]  # the chunk is settled: nothing before this point is undone any more
+        if advance is not None:
+            for _ in chunk:
+                advance()
+        db.session.expunge_all()  # all flushed; keeps the identity map small on big files
 
     def apply(self, where: str, record: dict[str, Any]) -> str:
         if not isinstance(record, dict):
             raise RowRefused("not an object")
-        mark = self.places.mark()
+        mark, journal_mark = self.places.mark(), len(self._journal)
         try:
             with writes.savepoint():
                 return self._apply(where, record)
         except RowRefused:
-            self.places.undo(mark)
+            self._undo(mark, journal_mark)
             raise
         except ValidationError as exc:
-            self.places.undo(mark)
+            self._undo(mark, journal_mark)
             raise RowRefused(_field_messages(exc.messages)) from None
         except ApiError as exc:
-            self.places.undo(mark)
+            self._undo(mark, journal_mark)
             raise RowRefused(self._explain(exc, record)) from None
+
+    def _undo(self, mark: int, journal_mark: int) -> None:
+        self.places.undo(mark)
+        self._forget(journal_mark)
+
+    def _forget(self, journal_mark: int) -> None:
+        """Drop what refused records added to ``tags`` and ``values`` (their rows were rolled back)."""
+        while len(self._journal) > journal_mark:
+            cache, key = self._journal.pop()
+            if cache is self.tags:
+                del self.tags[key]
+            else:
+                holders = self.values[key]
+                holders.pop()
+                if not holders:
+                    del self.values[key]
+
+    def _existing_assets(self, chunk: list[tuple[str, Any]]) -> dict[tuple[int, str | None], Asset]:
+        """The assets the chunk's tags may match, in one query on the (site, tag key) unique index.
+
+        Every known site is asked (sites are resolved per row); a site this import creates later holds
+        only this import's rows, which ``tags`` already knows."""
+        keys = {normal_key([tag.strip()]) for _, record in chunk if isinstance(record, dict)
+                for tag in [record.get("asset_tag")] if isinstance(tag, str) and tag.strip()}
+        sites = set(self.places.sites.values())
+        if not keys or not sites:
+            return {}
+        found = db.session.execute(select(Asset).where(
+            Asset.site_id.in_(sites), Asset.asset_tag_key.in_(keys))).scalars()
+        return {(asset.site_id, asset.asset_tag_key): asset for asset in found}
 
     # -- one record ----------------------------------------------------------------------------------
     def _apply(self, where: str, record: dict[str, Any]) -> str:
@@ -145,8 +211,8 @@ class _Importer:
             if key in self.tags:
                 raise RowRefused(f"asset_tag {tag!r} appears twice in the file ({self.tags[key]} and {where})")
             self.tags[key] = where
-            existing = db.session.execute(select(Asset).where(
-                Asset.site_id == site_id, Asset.asset_tag_key == key[1])).scalar_one_or_none()
+            self._journal.append((self.tags, key))
+            existing = self._existing.get(key)
         data = self._inputs(kind, record)
         data["site_id"] = site_id
         if "location" in record:
@@ -225,8 +291,9 @@ class _Importer:
         for attr in inspect(row).mapper.column_attrs:
             value = getattr(row, attr.key)
             if attr.key not in ("assetid", "site_id") and isinstance(value, str) and value:
-                self.values.setdefault((attr.key, value.casefold()), []).append(
-                    _Holder(where, site_id, kind.type_name))
+                key = (attr.key, value.casefold())
+                self.values.setdefault(key, []).append(_Holder(where, site_id, kind.type_name))
+                self._journal.append((self.values, key))
 
     def _explain(self, exc: ApiError, record: dict[str, Any]) -> str:
         fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
@@ -241,6 +308,10 @@ class _Importer:
             return _field_messages(fields)
         database = exc.details.get("database") if isinstance(exc.details, dict) else None
         return f"{exc.message} ({database})" if database else exc.message
+
+
+def _not_an_object() -> str:
+    raise RowRefused("not an object")
 
 
 def _text(value: Any) -> str:
