@@ -97,3 +97,26 @@ def statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def until_both_workers_answer(port: int, access_log: Path) -> None:
+    """On a loaded machine gunicorn's second worker may still be importing the app when the first one
+    answers: ask /api/v1/health until the access log (``%(p)s`` first) shows two workers, or 60 s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def pids() -> set[str]:
+        return {line.split()[0] for line in access_log.read_text().splitlines() if line.strip()}
+
+    def ask(_: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", "/api/v1/health")
+            conn.getresponse().read()
+        finally:
+            conn.close()
+
+    deadline = time.monotonic() + 60
+    while len(pids()) < 2 and time.monotonic() < deadline:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(ask, range(8)))
+    assert len(pids()) == 2, "the second gunicorn worker never answered"

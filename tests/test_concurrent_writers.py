@@ -32,7 +32,7 @@ from sqlalchemy import text
 from shopdb.extensions import db
 from shopdb.testing import ADMIN_PASSWORD, SERVER_URLS, reset_database
 
-from helpers import free_port, wait_until_up
+from helpers import free_port, until_both_workers_answer, wait_until_up
 
 BIN = Path(sys.executable).parent
 WRITERS = 20
@@ -72,16 +72,6 @@ def _environment(db_url: str, instance: Path) -> dict[str, str]:
             "SHOPDB_ENV_FILE": str(instance / "no.env")}
 
 
-def _until_both_workers_answer(server: Server) -> None:
-    """On a loaded machine the second worker may still be importing the app when the first answers: wait
-    (bounded) until both have served, so the writers below meet two processes, as in production."""
-    deadline = time.monotonic() + 60
-    while len(server.worker_pids()) < 2 and time.monotonic() < deadline:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(lambda _: server.call("GET", "/api/v1/health"), range(8)))
-    assert len(server.worker_pids()) == 2, "the second gunicorn worker never answered"
-
-
 @pytest.fixture(scope="module", params=["sqlite", "mysql", "postgresql"])
 def server(request, tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp(f"gunicorn-{request.param}")
@@ -117,7 +107,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
         status, body, _ = live.call("POST", "/api/v1/locations", {"site_id": live.site_id, "name": "Hall 1"})
         assert status == 201, body
         live.location_id = body["data"]["id"]
-        _until_both_workers_answer(live)
+        until_both_workers_answer(port, access_log)
         yield live
     finally:
         process.terminate()

@@ -20,7 +20,7 @@ import pytest
 
 from shopdb.testing import ADMIN_PASSWORD
 
-from helpers import free_port, wait_until_up
+from helpers import free_port, until_both_workers_answer, wait_until_up
 
 redis = pytest.importorskip("redis")
 BIN = Path(sys.executable).parent
@@ -81,6 +81,7 @@ def server(tmp_path_factory, prefix):
     )
     try:
         wait_until_up(port, process, error_log)
+        until_both_workers_answer(port, access_log)
         yield port, access_log
     finally:
         process.terminate()
