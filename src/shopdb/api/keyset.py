@@ -82,11 +82,22 @@ def with_primary_key_last(stmt: Select) -> Select:
     info = inspect(entity) if entity is not None else None
     if info is None or keys is None or getattr(info, "is_aliased_class", False):
         return stmt
-    missing = [col for col in info.primary_key if not any(col.compare(k.expression) for k in keys)]
+    missing = [col for col in info.primary_key
+               if not any(col.compare(k.expression) or _same_key(k.expression, col) for k in keys)]
     if not missing:
         return stmt
     descending = bool(keys) and keys[-1].descending
     return stmt.order_by(*[col.desc() if descending else col.asc() for col in missing])
+
+
+def _same_key(expression: ColumnElement[Any], key: ColumnElement[Any]) -> bool:
+    """Whether ``expression`` always equals ``key`` in the joined row: it is the whole primary key of a
+    one-to-one extension table, and a foreign key to ``key`` (``computers.assetid`` → ``assets.assetid``)."""
+    table = getattr(expression, "table", None)
+    primary_key = getattr(table, "primary_key", None)
+    if primary_key is None or list(primary_key.columns) != [expression]:
+        return False
+    return any(fk.column is key for fk in getattr(expression, "foreign_keys", ()))
 
 
 def _fingerprint(keys: Sequence[OrderKey]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import BigInteger, Select, false, func, literal_column, or_, select
+from sqlalchemy import BigInteger, Select, false, func, inspect, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from . import keyset, responses
@@ -34,6 +34,10 @@ class ListSpec:
     ``search`` are the columns ``q`` matches (case-insensitive substring). ``extra_args`` names
     endpoint-specific parameters the view handles itself (e.g. ``stale_days``). ``search_index``
     (asset lists) replaces ``search``: ``q`` → the condition the search index answers (docs/adr/0018).
+    ``tiebreak`` makes the order total; ``tiebreak_by_table`` names, per table, the key that replaces it
+    when the last sort key is that table's column (an extension sorted by ``hostname`` ends in
+    ``computers.assetid``, not ``assets.assetid``: the same value, but only the first lets the extension's
+    index serve the order without a sort).
     """
 
     fields: Mapping[str, ColumnElement[Any]]
@@ -41,6 +45,7 @@ class ListSpec:
     search_index: Callable[[str], ColumnElement[bool]] | None = None
     default_sort: Iterable[str] = ()
     tiebreak: Iterable[ColumnElement[Any]] = ()
+    tiebreak_by_table: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
     extra_args: set[str] = field(default_factory=set)
 
 
@@ -143,15 +148,18 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
     sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
     order = []
     descending = False
+    tiebreaks = list(spec.tiebreak)
     for key in sort_keys or list(spec.default_sort):
         descending = key.startswith("-")
         column = spec.fields.get(key.lstrip("-+"))
         if column is None:
             raise BadRequest(f"Cannot sort by '{key}'.", {"allowed": sorted(spec.fields)})
         order.append(_ordered(column, descending))
+        table = getattr(getattr(column, "table", None), "name", None)
+        tiebreaks = [spec.tiebreak_by_table[table]] if table in spec.tiebreak_by_table else list(spec.tiebreak)
     # A unique tiebreak keeps pages stable when sort keys repeat. One without a direction of its own
     # follows the last sort key's, so one index (``(sorted column, primary key)``) serves the whole order.
-    tiebreak = [t if isinstance(t, UnaryExpression) else _ordered(t, descending) for t in spec.tiebreak]
+    tiebreak = [t if isinstance(t, UnaryExpression) else _ordered(t, descending) for t in tiebreaks]
     return stmt.order_by(*order, *tiebreak)
 
 
@@ -197,6 +205,26 @@ def capped_count(stmt: Select, cap: int) -> tuple[int, bool]:
     return (counted, True) if counted <= cap else (cap, False)
 
 
+def _at_offset(stmt: Select, offset: int, limit: int) -> Select:
+    """``stmt`` from row ``offset`` on, by a deferred join (docs/adr/0019).
+
+    OFFSET walks every row before the page. Walked as the primary keys alone (a covering scan of the
+    sort's index, which ends in the key) and joined back for the ``limit`` rows of the page, a deep
+    page reads its rows once instead of reading and dropping all those before it.
+    """
+    if offset == 0:
+        return stmt
+    entity = stmt.column_descriptions[0].get("entity") if stmt.column_descriptions else None
+    info = inspect(entity) if entity is not None else None
+    primary_key = list(info.primary_key) if info is not None and hasattr(info, "primary_key") else []
+    if len(primary_key) != 1 or stmt._distinct or stmt._group_by_clauses:
+        return stmt.offset(offset)
+    key = primary_key[0]
+    page_keys = (stmt.with_only_columns(key.label("page_key"), maintain_column_froms=True)
+                 .offset(offset).limit(limit).subquery("page_keys"))
+    return stmt.join(page_keys, page_keys.c.page_key == key)
+
+
 class PageRow(tuple):
     """A row as the view selected it, by position (``row[0]``, ``*row``) or name (``row.assetid``): the sort
     keys ``paginate`` selected for the cursor are cut off the end."""
@@ -232,7 +260,7 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalar
         paged = stmt.where(keyset.after_row(keys, keyset.values_of(after, keys)))
         page = None
     else:
-        paged = stmt.offset((page - 1) * per_page)
+        paged = _at_offset(stmt, (page - 1) * per_page, per_page + 1)
     total, exact = capped_count(stmt, current_app.config["SHOPDB_COUNT_CAP"])
 
     # One row more than the page tells whether another page follows; the sort keys ride along as extra

@@ -31,7 +31,7 @@ from marshmallow import Schema
 from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
-from ..api import LIST_PARAMETERS, ListSpec, envelope, list_envelope, responses
+from ..api import LIST_PARAMETERS, ListSpec, envelope, keyset, list_envelope, responses
 from ..api.concurrency import expected_version
 from ..api.errors import NotFound
 from ..api.pagination import apply_list_args, paginate
@@ -88,19 +88,32 @@ class ExtensionResource:
         return ListSpec(
             fields={**CORE_LIST_FIELDS, **self.extension_fields()},
             search_index=search_index.matching_assets, default_sort=self.default_sort,
-            tiebreak=[Asset.assetid], extra_args=set(self.extra_args),
+            tiebreak=[Asset.assetid], tiebreak_by_table={self.model.__table__.name: self.model.assetid},
+            extra_args=set(self.extra_args),
         )
 
     def base_query(self) -> Select:
-        # Only this type's assets, named by their type id so the (asset_type_id, asset_tag, assetid) index
-        # serves the default order; asset_types joined once (outer: assets stay the driving table),
-        # filling ``asset.asset_type`` too (ADR 0019: no second, eager join).
-        type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
+        # The extension row makes the asset this type's; asset_types joined once (outer: assets stay the
+        # driving table), filling ``asset.asset_type`` too (ADR 0019: no second, eager join).
         return (select(Asset, self.model)
                 .join(self.model, self.model.assetid == Asset.assetid)
                 .outerjoin(AssetType, AssetType.id == Asset.asset_type_id)
-                .where(Asset.asset_type_id == type_id)
                 .options(contains_eager(Asset.asset_type)))
+
+    def list_query(self) -> Select:
+        """``base_query`` with the request's filters, search and sort (ADR 0019).
+
+        Ordered by a core column, the page is read from the ``(asset_type_id, <column>, assetid)`` index,
+        so the type is named (redundant for the rows, decisive for the plan); ordered by an extension
+        column, the extension's ``(<column>, assetid)`` index drives and the type is left out — naming it
+        would make the database start from the assets of the type and sort them all.
+        """
+        stmt = apply_list_args(self.base_query(), self.list_spec())
+        keys = keyset.order_keys(stmt, "") or ()
+        if not keys or getattr(keys[0].expression, "table", None) is not self.model.__table__:
+            type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
+            stmt = stmt.where(Asset.asset_type_id == type_id)
+        return stmt
 
     def to_dict(self, asset: Asset, extension: Any) -> dict[str, Any]:
         """The flat object of a list row: core and extension fields, raw, for ``schema`` to dump."""
@@ -127,7 +140,7 @@ class ExtensionResource:
             @blp.doc(parameters=LIST_PARAMETERS)
             @blp.response(200, list_envelope(schema))
             def get(self):
-                stmt = apply_list_args(resource.base_query(), resource.list_spec())
+                stmt = resource.list_query()
                 if resource.list_filter is not None:
                     stmt = resource.list_filter(stmt)
                 return paginate(stmt, lambda row: resource.to_dict(row[0], row[1]), scalars=False)
