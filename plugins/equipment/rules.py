@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from shopdb.plugins.toolkit import Asset, Conflict, db
+from shopdb.plugins.toolkit import Asset, Conflict, db, writes
 
 from .models import CONTROLLER_TYPES, Equipment
 
@@ -39,6 +39,11 @@ def validate_equipment(data: dict[str, Any], asset: Asset | None, equipment: Equ
     number = data.get("machine_number", equipment.machine_number if equipment else None)
     site_id = data.get("site_id", asset.site_id if asset else None)
     if number is None or site_id is None:
+        return
+    if asset is None and writes.deferred_checks() is not None:
+        # ``shopdb import`` checks a batch of new machines: stated as a uniqueness check, it is answered
+        # for the whole batch in one query; a clash comes back here one by one for the message below.
+        writes.ensure_unique(Equipment, "machine_number", number, scope={"site_id": site_id}, case_insensitive=True)
         return
     holder = machine_number_holder(number, site_id, asset.assetid if asset else None)
     if holder is not None:

@@ -23,12 +23,10 @@ import click
 from flask.cli import with_appcontext
 
 from ..api.errors import ApiError
-from ..core.models import utcnow
 from ..core.services import audit, transfer
 from ..core.services.assets import asset_type_by_name
 from ..core.services.transfer.layout import CORE_COLUMNS, META_COLUMNS, REFERENCE_COLUMNS, kind_of
 from .output import console, fail, progress, rate
-from .search import reindex
 
 FORMATS = ("csv", "json", "jsonl")
 
@@ -118,7 +116,6 @@ def import_command(file: Path, fmt: str | None, dry_run: bool, skip_bad: bool, a
     records = chain([first], records)
     clock = time.perf_counter()
     audit.set_cli_actor(None, as_user)
-    started = utcnow().replace(microsecond=0)  # MariaDB keeps whole seconds
     with progress() as bar:
         # Progress by the share of the file read: the number of records is not known before the end.
         task = bar.add_task("dry run" if dry_run else "import", total=source.size)
@@ -141,7 +138,6 @@ def import_command(file: Path, fmt: str | None, dry_run: bool, skip_bad: bool, a
         fail(f"{bad} bad row(s); nothing written (fix them, or pass --skip-bad to write the good rows)")
     console.print(f"import: {summary}" + (f"; the {bad} bad row(s) were skipped" if bad else "")
                   + f"; {done:,} row(s) in {seconds:.1f} s ({rate(done, seconds)})")
-    reindex(since=started)  # the imported assets' search documents, set-based (docs/adr/0018)
 
 
 def _summary(report: transfer.ImportReport) -> str:

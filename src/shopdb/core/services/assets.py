@@ -52,6 +52,10 @@ def ensure_unique_in_site(model: type, field: str, value: Any, site_id: int | No
     cannot enforce it on the extension table; refuse a duplicate with 409 like ``ensure_unique``."""
     if value is None or site_id is None:
         return
+    deferred = writes.deferred_checks()
+    if deferred is not None and exclude_assetid is None:  # a new row of a batch (shopdb import)
+        deferred.claim(model, field, value, {"site_id": site_id}, False, in_site=True)
+        return
     column = getattr(model, field)
     stmt = (select(model.assetid).join(Asset, Asset.assetid == model.assetid)
             .where(column == value, Asset.site_id == site_id))

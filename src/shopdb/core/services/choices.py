@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -120,7 +121,7 @@ def _store_defaults(set_name: str, defaults: tuple[tuple[str, str], ...], plugin
 
 def values(set_name: str) -> list[Choice]:
     """The values of ``set_name`` offered and accepted now (hidden ones left out), in their order."""
-    cache = g.setdefault(_CACHE, {}) if has_request_context() else None
+    cache = g.setdefault(_CACHE, {}) if has_request_context() else g.get(_CACHE) if has_app_context() else None
     if cache is not None and set_name in cache:
         return cache[set_name]
     rows = list(db.session.execute(
@@ -129,6 +130,20 @@ def values(set_name: str) -> list[Choice]:
     if cache is not None:
         cache[set_name] = rows
     return rows
+
+
+@contextmanager
+def cached() -> Iterator[None]:
+    """Outside a request (a CLI bulk command), read each set once for the block instead of once per
+    value checked; the block must not change the sets it reads."""
+    if has_request_context() or g.get(_CACHE) is not None:
+        yield
+        return
+    g.setdefault(_CACHE, {})
+    try:
+        yield
+    finally:
+        g.pop(_CACHE, None)
 
 
 def slugs(set_name: str) -> list[str]:

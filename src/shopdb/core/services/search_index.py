@@ -151,6 +151,16 @@ def _refresh_pending(session: Session) -> None:
         rebuild(sorted(pending), executor=session)
 
 
+def refresh_noted() -> int:
+    """Rebuild now the documents of the assets written so far in this transaction (what the commit
+    would rebuild), and forget them: a long bulk transaction calls this per chunk so the set of
+    noted assets never grows with the file. Returns how many assets were noted."""
+    pending = db.session.info.pop(_PENDING, None)
+    if pending:
+        rebuild(sorted(pending))
+    return len(pending or ())
+
+
 def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import g, has_request_context
@@ -30,13 +31,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from ... import events
 from ...api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ...extensions import db
-from ..models import Asset
+from ..models import Asset, AuditLog
 from ..models.base import utcnow
-from . import audit, search_index, unique_rules
+from ..models.keys import is_derived
+from . import audit, bulk_insert, search_index, unique_rules
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
 _PENDING = "shopdb_pending_events"
+PENDING_EVENTS = _PENDING  # session.info key of the events queued for after the commit
 
 
 @contextmanager
@@ -257,6 +260,10 @@ def ensure_unique(
     """Refuse a duplicate with a clear 409 naming the field (the DB constraint is the backstop)."""
     if value is None:
         return
+    deferred = deferred_checks()
+    if deferred is not None and exclude is None:  # a new row of a batch: answered for the whole batch
+        deferred.claim(model, field, value, scope, case_insensitive)
+        return
     column = getattr(model, field)
     stmt = select(model).where(
         func.lower(column) == str(value).lower() if case_insensitive else column == value
@@ -270,3 +277,175 @@ def ensure_unique(
                 {"fields": {field: ["Already in use."]}, "field": field, "value": value},
                 code="duplicate",
             )
+
+
+# -- many rows at once (``shopdb import``) --------------------------------------------------------
+_DEFERRED = "shopdb_deferred_unique"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """One uniqueness check a rule asked for while checks were deferred: ``row`` wants ``value``."""
+
+    row: int
+    model: type
+    field: str
+    value: Any
+    scope: tuple[tuple[str, Any], ...]  # ("site_id", 3)...; ``in_site`` scopes by the asset's site
+    case_insensitive: bool
+    in_site: bool
+
+
+class DeferredUniqueness:
+    """The uniqueness checks of many new rows, answered with one query per table and field.
+
+    While ``deferred_uniqueness()`` is active, ``ensure_unique`` and ``ensure_unique_in_site`` for a
+    *new* row (nothing to exclude) record a claim instead of querying; the caller says which row is
+    being checked (``row``). ``clashing_rows()`` then names every row whose claim is taken, in the
+    database or by an earlier row of the batch (any earlier claim: the caller decides what that row
+    becomes). It only flags: the caller writes such rows the ordinary way, where the real check
+    raises its own message. A check whose comparison the database makes differently (MariaDB's
+    case-insensitive collation) flags more rows, never fewer; the constraints stay the backstop.
+    """
+
+    def __init__(self) -> None:
+        self.row = -1
+        self.claims: list[_Claim] = []
+
+    def claim(self, model: type, field: str, value: Any, scope: Mapping[str, Any] | None,
+              case_insensitive: bool, in_site: bool = False) -> None:
+        self.claims.append(_Claim(self.row, model, field, value, tuple(sorted((scope or {}).items())),
+                                  case_insensitive, in_site))
+
+    def clashing_rows(self) -> set[int]:
+        fold = db.session.get_bind().dialect.name == "mysql"  # its collations ignore case everywhere
+
+        def key(claim: _Claim, value: Any) -> Any:
+            if isinstance(value, str) and (claim.case_insensitive or fold):
+                return value.lower()
+            return value
+
+        groups: dict[tuple, list[_Claim]] = {}
+        for claim in self.claims:
+            names = tuple(name for name, _ in claim.scope)
+            groups.setdefault((claim.model, claim.field, claim.case_insensitive, claim.in_site, names),
+                              []).append(claim)
+        clashing: set[int] = set()
+        for (model, field, case_insensitive, in_site, names), claims in groups.items():
+            stored = _stored_values(model, field, case_insensitive, in_site, names,
+                                    sorted({str(c.value).lower() if case_insensitive else c.value for c in claims},
+                                           key=str))
+            taken = {(key(claims[0], value), scope) for value, scope in stored}
+            first: dict[tuple, int] = {}
+            for claim in claims:
+                wanted = (key(claim, claim.value), tuple(value for _, value in claim.scope))
+                if wanted in taken or first.setdefault(wanted, claim.row) != claim.row:
+                    clashing.add(claim.row)
+        return clashing
+
+
+def _stored_values(model: type, field: str, case_insensitive: bool, in_site: bool, names: tuple[str, ...],
+                   values: list[Any]) -> list[tuple[Any, tuple]]:
+    """``(value, scope values)`` of the stored rows holding one of ``values``: one query per page."""
+    column = getattr(model, field)
+    compared = func.lower(column) if case_insensitive else column
+    scope_columns = [Asset.site_id] if in_site else [getattr(model, name) for name in names]
+    found: list[tuple[Any, tuple]] = []
+    for start in range(0, len(values), 500):
+        stmt = select(compared, *scope_columns).where(compared.in_(values[start:start + 500]))
+        if in_site:
+            stmt = stmt.join(Asset, Asset.assetid == model.assetid)
+        found.extend((row[0], tuple(row[1:])) for row in db.session.execute(stmt))
+    return found
+
+
+@contextmanager
+def deferred_uniqueness(checks: DeferredUniqueness | None = None) -> Iterator[DeferredUniqueness]:
+    """Record the uniqueness checks of new rows in ``checks`` (a new one by default) instead of running
+    them (see ``DeferredUniqueness``)."""
+    checks = checks if checks is not None else DeferredUniqueness()
+    previous = db.session.info.get(_DEFERRED)
+    db.session.info[_DEFERRED] = checks
+    try:
+        yield checks
+    finally:
+        if previous is None:
+            db.session.info.pop(_DEFERRED, None)
+        else:
+            db.session.info[_DEFERRED] = previous
+
+
+def deferred_checks() -> DeferredUniqueness | None:
+    """The active ``DeferredUniqueness``, if a batch is being checked."""
+    return db.session.info.get(_DEFERRED)
+
+
+def create_many(model: type, rows: list[dict[str, Any]], /, *, new_ids: bool = False,
+                site_of: dict[int, int] | None = None) -> list[int]:
+    """``create`` for many new rows of one table: one bulk INSERT per page and one for their audit
+    entries, instead of a flush and an audit object per row.
+
+    ``rows`` are dicts of attribute values; they are completed in place as ``create`` would complete
+    the object (the model's ``@validates`` normal forms, its Python defaults, the derived key and
+    site-copy columns, the new primary key with ``new_ids``) and audited as ``create`` audits. The
+    caller writes the search documents of the assets (``search_index.rebuild``) and queues events; a
+    constraint violation raises the database's error (``savepoint()`` turns it into ``Conflict``).
+    """
+    if not rows:
+        return []
+    mapper = sa_inspect(model)
+    table = mapper.local_table
+    for name, (validator, _options) in mapper.validators.items():
+        blank = model.__new__(model)  # the validators read only the value: no need for a whole object
+        for row in rows:
+            if name in row:
+                row[name] = validator(blank, name, row[name])
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        default = column.default
+        if column.primary_key or default is None or getattr(default, "is_sequence", False):
+            continue
+        missing = [row for row in rows if attr.key not in row]
+        if missing and not is_derived(attr):  # derived columns: fill_derived below
+            value = default.arg(None) if default.is_callable else default.arg if default.is_scalar else None
+            for row in missing:
+                row[attr.key] = value
+    bulk_insert.fill_derived(model, rows, site_of)
+    user = _acting_user()
+    if user is not None and user.sites:
+        for site_id in {row.get("site_id") for row in rows} - {None}:
+            if not user.can_write_site(site_id):
+                raise Forbidden(f"You may not change objects of site {site_id}.",
+                                {"site_id": site_id, "table": table.name})
+    ids = bulk_insert.insert_rows(model, rows, new_ids=new_ids)
+    keys = [attr.key for attr in mapper.column_attrs if attr.columns[0].primary_key]
+    if ids:
+        for row, new_id in zip(rows, ids, strict=True):
+            row[keys[0]] = new_id
+    user_id, username = audit.current_actor()
+    address = audit.client_address()
+    bulk_insert.insert_rows(AuditLog, [{
+        "user_id": user_id, "username": username, "action": "create", "table_name": table.name,
+        "row_id": ",".join(str(row[key]) for key in keys), "assetid": row.get("assetid"),
+        "site_id": row.get("site_id"), "address": address, "before": None,
+        "after": row_snapshot(model, row),
+    } for row in rows])
+    return ids
+
+
+def row_snapshot(model: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``audit.snapshot`` of a row given as a dict of attribute values (``create_many``'s rows)."""
+    shown = _SHOWN.get(model)
+    if shown is None:
+        shown = _SHOWN[model] = [attr.key for attr in sa_inspect(model).column_attrs
+                                 if not is_derived(attr) and not audit._is_secret(attr)]  # noqa: SLF001
+    safe = audit._json_safe  # noqa: SLF001 - the same conversion as snapshot()
+    plain = _PLAIN
+    return {key: value if type(value) in plain else safe(value) for key in shown
+            for value in (values.get(key),)}
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # what _json_safe returns unchanged
+
+
+_SHOWN: dict[type, list[str]] = {}

@@ -1,15 +1,19 @@
-"""Import: every record through its kind's flat schema and the asset service, in ONE transaction.
+"""Import: every record through its kind's flat schema and the asset service's rules, in ONE transaction.
 
-Validation *is* the write: records are written through the same service calls as the API, so the
-plugin's rules, the uniqueness checks and the database's constraints run exactly as they will for
-real. Records go in chunks of ``CHUNK``, each chunk inside one savepoint; when a record of a chunk is
-refused, the chunk is rolled back and replayed record by record, each in its own savepoint, so a
-refused record is rolled back alone (its audit entries and queued events with it) and is reported
-with its own message, exactly as if every record had had its savepoint. At the end the whole
-transaction is committed, or rolled back for ``dry_run`` and for a file with refused records
-(unless ``skip_bad``). Records match existing assets by (site code, asset_tag), case-insensitive.
+Records go in chunks of ``CHUNK``. A chunk of new assets takes the fast path (``batch``): each record
+is loaded by its kind's schema and checked by the plugin's rules and the ``asset_validate`` handlers
+in Python, the uniqueness checks of the whole run are answered by one query per table and field, and
+the clean records are inserted in bulk with their audit entries, search documents and events. A
+record the fast path cannot vouch for (a clash, a refusal, a site or location still to be created),
+and every chunk that matches stored assets, goes the ordinary way: the same service calls as the
+API, each record in its own savepoint, so a refused record is rolled back alone and reported with
+the API's message. If the database refuses a bulk insert the checks did not foresee, that run is
+rolled back and written record by record the ordinary way. At the end the whole transaction is
+committed, or rolled back for ``dry_run`` and for a file with refused records (unless ``skip_bad``).
+Records match existing assets by (site code, asset_tag), case-insensitive. docs/adr/0023.
 
-Records are read as they come (``records`` may be a generator over a file): only one chunk is held.
+Records are read as they come (``records`` may be a generator over a file): only one chunk is held;
+what earlier chunks wrote is remembered on disk (``seen``), their events are spooled (``spool``).
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from ....extensions import db
 from ...models import Asset
 from ...models.keys import normal_key
 from .. import assets as asset_service
-from .. import writes
+from .. import choices, search_index, writes
+from .batch import Batch, NewAsset
 from .layout import META_COLUMNS, REFERENCE_COLUMNS, TransferKind, cell_value, kind_of, place_field
 from .places import Places
+from .seen import SeenIndex
+from .spool import EventSpool
 
-CHUNK = 500  # records per savepoint; also how often the session's identity map is emptied
+CHUNK = 1000  # records per chunk; also how often the session's identity map is emptied
 # Columns resolved here (site, location, type) or assigned by the database: never given to the schema.
 _NOT_SCHEMA_INPUTS = frozenset({"site", "location", "asset_type", *META_COLUMNS})
 
@@ -67,7 +74,7 @@ def run_import(records: Iterable[tuple[str, dict[str, Any]]], *, text_cells: boo
     report = ImportReport()
     importer = _Importer(text_cells)
     try:
-        with writes.transaction():
+        with writes.transaction(), choices.cached():
             importer.start()
             chunk: list[tuple[str, Any]] = []
             for where, record in records:
@@ -81,8 +88,13 @@ def run_import(records: Iterable[tuple[str, dict[str, Any]]], *, text_cells: boo
             if dry_run or (report.errors and not skip_bad):
                 raise _Discard
     except _Discard:
+        importer.close(deliver=False)
         return report
+    except BaseException:
+        importer.close(deliver=False)
+        raise
     report.written = True
+    importer.close(deliver=True)  # committed: the written rows' events reach their subscribers now
     return report
 
 
@@ -97,8 +109,10 @@ class _Importer:
     def __init__(self, text_cells: bool):
         self.text_cells = text_cells
         self.places: Places
-        self.tags: dict[tuple[int, str], str] = {}  # (site, tag key) → where it appeared first
-        self.values: dict[tuple[str, str], list[_Holder]] = {}  # extension (field, value key) → rows
+        # This chunk's tags and plugin values (earlier chunks' are in ``seen``): (site, tag key) → where
+        # it appeared first; extension (field, value key) → rows.
+        self.tags: dict[tuple[int, str], str] = {}
+        self.values: dict[tuple[str, str], list[_Holder]] = {}
         self._schemas: dict[tuple[str, bool], Schema] = {}
 
     def schema(self, kind: TransferKind, *, partial: bool = False) -> Schema:
@@ -110,13 +124,149 @@ class _Importer:
 
     def start(self) -> None:
         self.places = Places()
+        self.seen = SeenIndex()
+        self.spool = EventSpool()
         self._existing: dict[tuple[int, str | None], Asset] = {}
         self._journal: list[tuple[dict, Any]] = []  # (cache, key) added to tags/values since the mark
 
+    def close(self, *, deliver: bool) -> None:
+        if not hasattr(self, "seen"):
+            return
+        self.seen.close()
+        if deliver:
+            self.spool.deliver()
+        else:
+            self.spool.close()
+
     def apply_chunk(self, chunk: list[tuple[str, Any]], report: ImportReport,
                     advance: Callable[[], None] | None) -> None:
-        """The chunk in one savepoint; if a record is refused, again record by record (exact messages)."""
+        """New assets by the fast path, a chunk that matches stored assets record by record; then the
+        chunk is settled: what it wrote is remembered on disk, its events spooled, the session emptied."""
         self._existing = self._existing_assets(chunk)
+        matched = self._tag_keys(chunk) & set(self._existing)
+        if len(matched) * 2 > len(chunk):  # mostly stored assets (a re-import): record by record
+            self._apply_in_savepoint(chunk, report)
+        else:
+            self._apply_new(chunk, report)
+        self.seen.add_tags(self.tags.items())
+        self.seen.add_values((key, h.where, h.site_id, h.type_name) for key, holders in self.values.items()
+                             for h in holders)
+        self.tags.clear()
+        self.values.clear()
+        del self._journal[:]  # the chunk is settled: nothing before this point is undone any more
+        search_index.refresh_noted()  # the documents of what the ordinary path wrote
+        self.spool.take_queued()
+        if advance is not None:
+            advance()
+        db.session.expunge_all()  # all flushed; keeps the identity map small on big files
+
+    # -- the fast path ---------------------------------------------------------------------------------
+    def _apply_new(self, chunk: list[tuple[str, Any]], report: ImportReport) -> None:
+        """Runs of records the fast path can vouch for are written in bulk; any other record ends the
+        run (which is written first, so the file's order holds) and is written the ordinary way."""
+        earlier = self.seen.tags_among(self._tag_keys(chunk))
+        batch = Batch()
+        for index, (where, record) in enumerate(chunk):
+            row = self._new_asset(index, where, record, earlier, batch)
+            if row is not None and batch.prepare(row):
+                batch.tags.add((row.core["site_id"], normal_key([row.core["asset_tag"]])))
+                continue
+            self._write_batch(batch, report)
+            batch = Batch()
+            self._one(where, record, report)
+        self._write_batch(batch, report)
+
+    def _tag_keys(self, chunk: list[tuple[str, Any]]) -> set[tuple[int, str]]:
+        keys = set()
+        for _, record in chunk:
+            if isinstance(record, dict):
+                site = self.places.sites.get(normal_key([_text(record.get("site"))]) or "")
+                tag = _text(record.get("asset_tag"))
+                if site is not None and tag:
+                    keys.add((site, normal_key([tag])))
+        return keys
+
+    def _new_asset(self, index: int, where: str, record: Any, earlier: dict, batch: Batch) -> NewAsset | None:
+        """The record as a new asset for the fast path, or None when the ordinary path must take it."""
+        if not isinstance(record, dict) or None in record:
+            return None
+        type_name = _text(record.get("asset_type"))
+        if type_name not in self.places.types:
+            return None  # no type, or one to create
+        kind = kind_of(type_name, self.places.types[type_name])
+        if kind is None:
+            return None
+        try:
+            self._refuse_foreign_columns(kind, record)
+        except RowRefused:
+            return None
+        site_id = self.places.sites.get(normal_key([_text(record.get("site"))]) or "")
+        tag = _text(record.get("asset_tag"))
+        if site_id is None or not tag:
+            return None
+        key = (site_id, normal_key([tag]))
+        if key in self.tags or key in earlier or key in batch.tags or key in self._existing:
+            return None
+        data = self._inputs(kind, record)
+        data["site_id"] = site_id
+        if "location" in record:
+            path = _text(record.get("location"))
+            data["location_id"] = self.places.find_location(site_id, path) if path else None
+            if path and data["location_id"] is None:
+                return None
+        if "asset_type" in kind.inputs:
+            data["asset_type"] = kind.type_name
+        try:
+            loaded = self.schema(kind).load(data)
+        except ValidationError:
+            return None
+        loaded.pop("asset_type", None)
+        core, extension, _version = asset_service.split_fields(loaded)
+        for name in sorted(kind.state):
+            value = record.get(name)
+            if value not in (None, ""):
+                if not isinstance(value, str):
+                    return None
+                extension[name] = value
+        return NewAsset(index, where, record, kind, core, extension)
+
+    def _write_batch(self, batch: Batch, report: ImportReport) -> None:
+        """The batch's clean rows in bulk (one savepoint), then its clashing ones the ordinary way."""
+        if not batch:
+            return
+        clashing = batch.clashing()
+        clean = [row for row in batch.rows if row.index not in clashing]
+        try:
+            with writes.savepoint():
+                batch.write(clean, self.spool)
+        except (ApiError, RowRefused):
+            # The database refused something the checks did not foresee: every row the ordinary way.
+            db.session.expunge_all()
+            for row in batch.rows:
+                self._one(row.where, row.record, report)
+            return
+        report.created += len(clean)
+        for row in clean:
+            site_id = row.core["site_id"]
+            self.tags[(site_id, normal_key([row.core["asset_tag"]]))] = row.where
+            for name, value in row.ext.items():
+                if isinstance(value, str) and value and name not in ("assetid", "site_id"):
+                    self.values.setdefault((name, value.casefold()), []).append(
+                        _Holder(row.where, site_id, row.kind.type_name))
+        for row in batch.rows:
+            if row.index in clashing:
+                self._one(row.where, row.record, report)
+
+    def _one(self, where: str, record: Any, report: ImportReport) -> None:
+        try:
+            outcome = self.apply(where, record)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        except RowRefused as exc:
+            report.errors.append((where, str(exc)))
+
+    # -- the ordinary path -----------------------------------------------------------------------------
+    def _apply_in_savepoint(self, chunk: list[tuple[str, Any]], report: ImportReport) -> None:
+        """The chunk in one savepoint; if a record is refused, again record by record (exact messages)."""
         mark, journal_mark = self.places.mark(), len(self._journal)
         try:
             with writes.savepoint():
@@ -138,11 +288,6 @@ class _Importer:
         else:
             for outcome in outcomes:
                 setattr(report, outcome, getattr(report, outcome) + 1)
-        del self._journal[:]  # the chunk is settled: nothing before this point is undone any more
-        if advance is not None:
-            for _ in chunk:
-                advance()
-        db.session.expunge_all()  # all flushed; keeps the identity map small on big files
 
     def apply(self, where: str, record: dict[str, Any]) -> str:
         if not isinstance(record, dict):
@@ -208,8 +353,9 @@ class _Importer:
         existing = None
         if tag:
             key = (site_id, normal_key([tag]))
-            if key in self.tags:
-                raise RowRefused(f"asset_tag {tag!r} appears twice in the file ({self.tags[key]} and {where})")
+            first = self.tags.get(key) or self.seen.tags_among([key]).get(key)
+            if first is not None:
+                raise RowRefused(f"asset_tag {tag!r} appears twice in the file ({first} and {where})")
             self.tags[key] = where
             self._journal.append((self.tags, key))
             existing = self._existing.get(key)
@@ -298,7 +444,8 @@ class _Importer:
     def _explain(self, exc: ApiError, record: dict[str, Any]) -> str:
         fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
         if isinstance(exc.details, dict) and "field" in exc.details and "value" in exc.details:
-            holders = self.values.get((exc.details["field"], str(exc.details["value"]).casefold()), [])
+            key = (exc.details["field"], str(exc.details["value"]).casefold())
+            holders = [_Holder(*found) for found in self.seen.value_holders(*key)] + self.values.get(key, [])
             type_name = _text(record.get("asset_type"))
             same = [h for h in holders if h.type_name == type_name] or holders
             if same:

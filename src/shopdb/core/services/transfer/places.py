@@ -89,6 +89,15 @@ class Places:
         self._remember(self.sites, key, site.id, "site")
         return site.id
 
+    def find_location(self, site_id: int, path: str) -> int | None:
+        """The id of the location at ``path`` in the site if it exists (nothing is created)."""
+        parent_id: int | None = None
+        for name in parse_location_path(path):
+            parent_id = self.locations.get((site_id, parent_id, name))
+            if parent_id is None:
+                return None
+        return parent_id
+
     def location(self, site_id: int, path: str) -> int:
         """The id of the location at ``path`` (``Hall A/Cell A1``) in the site; missing ones are created."""
         parent_id: int | None = None
