@@ -43,12 +43,16 @@ run: install ui
 	@# The outbox worker (webhook/e-mail deliveries) runs beside gunicorn and stops when it stops.
 	$(BIN)/shopdb worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	$(BIN)/gunicorn --workers $(SHOPDB_WORKERS) --bind $(SHOPDB_HOST):$(SHOPDB_PORT) \
-		--access-logfile - 'shopdb:create_app()'
+	$(BIN)/gunicorn --workers $(SHOPDB_WORKERS) --worker-class gthread --threads $(or $(SHOPDB_THREADS),32) \
+		--bind $(SHOPDB_HOST):$(SHOPDB_PORT) --access-logfile - 'shopdb:create_app()'
+
+# Two pytest workers (TEST_WORKERS=0 runs in one process); a test file stays on one worker, and each
+# worker has its own MariaDB/PostgreSQL database (shopdb.testing.server_url).
+TEST_WORKERS ?= 2
 
 test: install ui
 	$(BIN)/ruff check src plugins tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The product: dist/shopdb-*.whl and the sdist, carrying the six plugins and the built UI (ADR 0014).
 dist: install ui

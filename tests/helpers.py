@@ -6,14 +6,18 @@ import http.client
 import os
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event, func, select
 
 from shopdb.core.models import Asset, AuditLog
 from shopdb.extensions import db
+from shopdb.testing import ADMIN_PASSWORD
 
 
 def counts(app) -> tuple[int, int]:
@@ -120,3 +124,52 @@ def until_both_workers_answer(port: int, access_log: Path) -> None:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(ask, range(8)))
     assert len(pids()) == 2, "the second gunicorn worker never answered"
+
+
+BIN = Path(sys.executable).parent  # the venv running the tests: its shopdb and gunicorn
+
+
+@dataclass
+class Served:
+    """A gunicorn started by ``served_by_gunicorn``: its port, process and access log."""
+
+    port: int
+    process: subprocess.Popen
+    access_log: Path
+
+
+@contextmanager
+def served_by_gunicorn(folder: Path, db_url: str, *, threads: int = 0, **settings: str) -> Iterator[Served]:
+    """ShopDB as an operator runs it: ``shopdb db upgrade`` and ``plugin upgrade-all`` by the CLI, then
+    gunicorn with two workers on a free loopback port (gthread with ``threads``, else sync), until
+    both workers have answered. ``settings`` are extra ``SHOPDB_*`` variables. On the way out the
+    server is stopped and its error log must hold no traceback."""
+    env = {**os.environ, "SHOPDB_DATABASE_URL": db_url, "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "SHOPDB_INSTANCE_PATH": str(folder / "instance"), "SHOPDB_SECRET_KEY": f"test-key-{folder.name}",
+           "SHOPDB_ENV_FILE": str(folder / "no.env"), **settings}
+    for command in (("db", "upgrade"), ("plugin", "upgrade-all")):
+        done = subprocess.run([str(BIN / "shopdb"), *command], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    access_log, error_log = folder / "access.log", folder / "error.log"
+    workers = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", *workers, "--bind", f"127.0.0.1:{port}", "--timeout", "60",
+         "--graceful-timeout", "60", "--access-logfile", str(access_log),
+         "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "--error-logfile", str(error_log), "shopdb:create_app()"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(port, process, error_log)
+        until_both_workers_answer(port, access_log)
+        yield Served(port, process, access_log)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    server_log = error_log.read_text()
+    assert "Traceback" not in server_log, server_log[-3000:]

@@ -11,7 +11,7 @@ from shopdb.auth.access import is_public
 PUBLIC = {
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/tokens"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout"),
-    ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs"),
+    ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs"), ("GET", "/api/v1/docs/static/<path:filename>"),
 }
 
 

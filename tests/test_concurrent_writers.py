@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -30,11 +27,10 @@ import pytest
 from sqlalchemy import text
 
 from shopdb.extensions import db
-from shopdb.testing import ADMIN_PASSWORD, SERVER_URLS, reset_database
+from shopdb.testing import ADMIN_PASSWORD, SERVER_URLS, reset_database, server_url
 
-from helpers import free_port, until_both_workers_answer, wait_until_up
+from helpers import served_by_gunicorn
 
-BIN = Path(sys.executable).parent
 WRITERS = 20
 TIMEOUT = 30  # seconds for any one request; the whole module stays well under a minute per database
 
@@ -66,58 +62,30 @@ class Server:
         return {line.split()[0] for line in self.access_log.read_text().splitlines() if line.strip()}
 
 
-def _environment(db_url: str, instance: Path) -> dict[str, str]:
-    return {**os.environ, "SHOPDB_DATABASE_URL": db_url, "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "SHOPDB_INSTANCE_PATH": str(instance), "SHOPDB_SECRET_KEY": "concurrent-writers-test-key",
-            "SHOPDB_ENV_FILE": str(instance / "no.env")}
-
-
 @pytest.fixture(scope="module", params=["sqlite", "mysql", "postgresql"])
 def server(request, tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp(f"gunicorn-{request.param}")
     if request.param == "sqlite":
         db_url = f"sqlite:///{folder / 'shopdb.sqlite'}"
     else:
-        db_url = os.environ.get(SERVER_URLS[request.param], "")
+        db_url = server_url(request.param) or ""
         if not db_url:
             pytest.skip(f"{SERVER_URLS[request.param]} is not set; {request.param} tests run in CI (.ci/run)")
         reset_database(db_url)
-    env = _environment(db_url, folder / "instance")
-    for command in (("db", "upgrade"), ("plugin", "upgrade-all")):
-        done = subprocess.run([str(BIN / "shopdb"), *command], env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-    port = free_port()
-    access_log, error_log = folder / "access.log", folder / "error.log"
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-         "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-         "--error-logfile", str(error_log), "shopdb:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(port, process, error_log)
-        anonymous = Server(port, "", 0, 0, access_log)
+    with served_by_gunicorn(folder, db_url) as served:
+        access_log = served.access_log
+        anonymous = Server(served.port, "", 0, 0, access_log)
         status, body, _ = anonymous.call("POST", "/api/v1/auth/tokens",
                                          {"username": "admin", "password": ADMIN_PASSWORD, "name": "load"})
         assert status == 201, body
-        live = Server(port, body["data"]["token"], 0, 0, access_log)
+        live = Server(served.port, body["data"]["token"], 0, 0, access_log)
         status, body, _ = live.call("POST", "/api/v1/sites", {"code": "P1", "name": "Plant 1"})
         assert status == 201, body
         live.site_id = body["data"]["id"]
         status, body, _ = live.call("POST", "/api/v1/locations", {"site_id": live.site_id, "name": "Hall 1"})
         assert status == 201, body
         live.location_id = body["data"]["id"]
-        until_both_workers_answer(port, access_log)
         yield live
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    server_log = error_log.read_text()
-    assert "Traceback" not in server_log, server_log[-3000:]
 
 
 def all_at_once(task: Callable[[int], Any], count: int = WRITERS) -> list[Any]:

@@ -10,20 +10,16 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from shopdb.testing import ADMIN_PASSWORD
 
-from helpers import free_port, until_both_workers_answer, wait_until_up
+from helpers import served_by_gunicorn
 
 redis = pytest.importorskip("redis")
-BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("SHOPDB_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 PER_USER = 6
 
@@ -62,35 +58,11 @@ def prefix(redis_client):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, prefix):
     folder = tmp_path_factory.mktemp("gunicorn-redis")
-    env = {**os.environ, "SHOPDB_DATABASE_URL": f"sqlite:///{folder / 'shopdb.sqlite'}",
-           "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD, "SHOPDB_INSTANCE_PATH": str(folder / "instance"),
-           "SHOPDB_SECRET_KEY": "shared-limits-test-key", "SHOPDB_ENV_FILE": str(folder / "no.env"),
-           "SHOPDB_REDIS_URL": REDIS_URL, "SHOPDB_RATE_LIMIT_KEY_PREFIX": prefix,
-           "SHOPDB_LOGIN_FAILURES_PER_USER": f"{PER_USER} per minute",
-           "SHOPDB_LOGIN_FAILURES_PER_ADDRESS": "1000 per minute"}
-    for command in (("db", "upgrade"), ("plugin", "upgrade-all")):
-        done = subprocess.run([str(BIN / "shopdb"), *command], env=env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-    port = free_port()
-    access_log, error_log = folder / "access.log", folder / "error.log"
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-         "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-         "--error-logfile", str(error_log), "shopdb:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(port, process, error_log)
-        until_both_workers_answer(port, access_log)
-        yield port, access_log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert "Traceback" not in error_log.read_text()
+    with served_by_gunicorn(folder, f"sqlite:///{folder / 'shopdb.sqlite'}",
+                            SHOPDB_REDIS_URL=REDIS_URL, SHOPDB_RATE_LIMIT_KEY_PREFIX=prefix,
+                            SHOPDB_LOGIN_FAILURES_PER_USER=f"{PER_USER} per minute",
+                            SHOPDB_LOGIN_FAILURES_PER_ADDRESS="1000 per minute") as served:
+        yield served.port, served.access_log
 
 
 def test_two_workers_let_through_exactly_the_per_user_limit_of_wrong_passwords_sent_at_once(server, redis_client,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,7 @@ def test_the_built_wheel_runs_shopdb_with_its_six_plugins_and_the_ui_from_a_fres
         assert f"shopdb/bundled_plugins/{name}/migrations/alembic.ini" in expected
     assert not [f for f in carried if ("bundled_plugins" in f and "/tests/" in f) or "__pycache__" in f]
     assert ("shopdb/bundled_ui/index.html" in carried) == ui_built
+    assert {"shopdb/core/api/docs_files/docs.html", "shopdb/core/api/docs_files/shopdb-docs.js"} <= carried
     with tarfile.open(sdist) as archive:
         in_sdist = {member.split("/", 1)[1] for member in archive.getnames() if "/" in member}
     assert {f"plugins/{name}/manifest.json" for name in BUNDLED} <= in_sdist
@@ -140,6 +142,13 @@ def test_the_built_wheel_runs_shopdb_with_its_six_plugins_and_the_ui_from_a_fres
         health = json.loads(body)["data"]
         assert status == 200 and health["status"] == "ok" and health["database"] == "ok"
         assert {name: p["state"] for name, p in health["plugins"].items()} == dict.fromkeys(BUNDLED, "enabled")
+
+        # The API docs work offline: the page and every file it loads are served from the install (ADR 0022).
+        status, docs = fetch(f"{base}/api/v1/docs")
+        assert status == 200
+        loaded = re.findall(r'(?:src|href)="(/[^"]+)"', docs.decode())
+        assert any("swagger-ui-bundle.js" in url for url in loaded), loaded
+        assert all(fetch(f"{base}{url}")[0] == 200 for url in loaded)
 
         status, page = fetch(f"{base}/")
         assert status == 200

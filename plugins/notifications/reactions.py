@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from shopdb.plugins.toolkit import Asset, current_actor, db, writes
 
 from .models import SOURCE_EQUIPMENT, Notification, now_seconds
-from .service import create_notice, open_for_asset
+from .service import UPDATED, announce, create_notice, open_for_asset
 
 log = logging.getLogger(__name__)
 DOWN = "down"
@@ -42,6 +42,7 @@ def on_equipment_status_changed(*, assetid: int, site_id: int | None, asset_tag:
         for notice in open_notices:
             # Not before its start: ended within the second it was raised is still ended.
             writes.update(notice, {"ends_at": max(now, notice.starts_at)})
+            announce(UPDATED, notice)
 
 
 def down_title(asset_tag: str) -> str:
@@ -67,3 +68,4 @@ def on_asset_deleted(*, assetid: int, site_id: int | None, data: dict[str, Any],
         with writes.transaction():
             for notice in orphans:
                 writes.update(notice, {"ends_at": max(now, notice.starts_at)})
+                announce(UPDATED, notice)

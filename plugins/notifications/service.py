@@ -14,6 +14,11 @@ from .delivery import enqueue_notice
 from .models import Notification
 
 CREATED = "notifications.created"
+# A notice changed (an edit, or ended by a reaction), was deleted, or a user acknowledged it: live pages
+# (the notice banner) refetch what they show; the payload is ``event_payload`` (plus ``user_id`` for an ack).
+UPDATED = "notifications.updated"
+DELETED = "notifications.deleted"
+ACKNOWLEDGED = "notifications.acknowledged"
 
 
 def is_active(now: dt.datetime):
@@ -37,6 +42,11 @@ def event_payload(notice: Notification) -> dict[str, Any]:
         "ends_at": notice.ends_at.isoformat() if notice.ends_at else None,
         "created_by": notice.created_by,
     }
+
+
+def announce(event: str, notice: Notification, **extra: Any) -> None:
+    """Queue ``event`` about ``notice`` for after the commit (call inside ``writes.transaction()``)."""
+    writes.emit_after_commit(event, **event_payload(notice), **extra)
 
 
 def create_notice(**values: Any) -> Notification:

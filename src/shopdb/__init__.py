@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import (
         core,  # noqa: F401 - registers the core tables in db.metadata
         events,
+        live,
         security_headers,
     )
     from .api.errors import register_error_handlers
@@ -46,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth import api as auth_api
     from .auth import current as auth_current
     from .core import api as core_api
+    from .core.api import docs as api_docs
     from .core.services import asset_kinds, search_index, site_scope
     from .extensions import db
     from .plugins.manager import PluginManager
@@ -62,12 +64,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security_headers.init_app(app)
     site_scope.init_app(app)
     events.init_app(app)
+    live.init_app(app)  # after the bus: forwards its events to the open streams (ADR 0021)
     asset_kinds.init_app(app)
     search_index.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "sessionCookie", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session")})
     core_api.register(api)
+    api_docs.init_app(app)  # the interactive docs, from files the app ships (ADR 0022)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(auth_api.users_blp)
     PluginManager(app)

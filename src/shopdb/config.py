@@ -72,6 +72,12 @@ def from_environment(instance_path: str) -> dict:
         ],
         "SHOPDB_PLUGINS": [p.strip() for p in plugins_wanted.split(",") if p.strip()] or None,
         "SHOPDB_REDIS_URL": os.environ.get("SHOPDB_REDIS_URL") or None,
+        # Live events (docs/adr/0021): a stream's lifetime before the browser reconnects, and how many
+        # streams one worker holds (keep it below gunicorn's --threads, so requests still find a thread).
+        "SHOPDB_LIVE_STREAM_SECONDS": float(os.environ.get("SHOPDB_LIVE_STREAM_SECONDS", "300")),
+        "SHOPDB_LIVE_MAX_STREAMS": int(os.environ.get("SHOPDB_LIVE_MAX_STREAMS", "24")),
+        # The address people open ShopDB at (labels' QR codes); unset: the address of the request.
+        "SHOPDB_PUBLIC_URL": (os.environ.get("SHOPDB_PUBLIC_URL") or "").strip().rstrip("/") or None,
         # Days a new API token lives unless the request asks for fewer; 0: tokens never expire (docs/SECURITY.md).
         "SHOPDB_TOKEN_DEFAULT_DAYS": int(os.environ.get("SHOPDB_TOKEN_DEFAULT_DAYS", "90")),
         # Throttling, client addresses, sessions (docs/SECURITY.md, ADR 0015).
@@ -97,8 +103,9 @@ STATIC_CONFIG = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # The interactive docs: ShopDB's own page with the Swagger UI files it ships (docs/adr/0022), not
+    # flask-smorest's page, which loads them from a CDN (so no OPENAPI_SWAGGER_UI_* keys).
+    "SHOPDB_API_DOCS_PATH": "/api/v1/docs",
     "SHOPDB_MAX_PER_PAGE": 500,
     "SHOPDB_DEFAULT_PER_PAGE": 50,
     # meta.total counts at most this many rows, then says total_is_exact: false (docs/adr/0019).

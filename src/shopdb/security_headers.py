@@ -3,9 +3,8 @@
 Three Content-Security-Policies, by what the response is:
 
 - the API (``/api/...``, JSON): nothing may load, nothing may frame it;
-- the API docs page (flask-smorest's Swagger UI): it loads its script and styles from
-  ``OPENAPI_SWAGGER_UI_URL`` (a CDN today) and starts itself with an inline script, so that origin and
-  inline code are allowed there, and only there, until the docs are served offline;
+- the API docs page (``SHOPDB_API_DOCS_PATH``): Swagger UI from the files the app ships, started by an
+  external script (docs/adr/0022), so only the app's own scripts, styles and requests, as for the UI;
 - the web UI (everything else): only the app's own files (the Vite build has no inline script or
   style, tests/test_ui_browser.py checks the pages report no violation).
 
@@ -15,8 +14,6 @@ site is served over HTTPS: sent over plain HTTP they would lock browsers out of 
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask.wrappers import Response
@@ -31,26 +28,23 @@ UI_POLICY = (
 HSTS = "max-age=31536000"  # a year; subdomains are not ours to decide on a plant's network
 
 
-def docs_policy(swagger_ui_url: str) -> str:
-    """The docs page's policy: the Swagger UI files' origin and its inline start-up script."""
-    parts = urlsplit(swagger_ui_url or "")
-    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    sources = " ".join(s for s in ("'self'", origin, "'unsafe-inline'") if s)
-    return (f"default-src 'self'; script-src {sources}; style-src {sources}; img-src 'self' data:; "
-            f"connect-src 'self'; object-src 'none'; base-uri 'self'; {FRAMING}")
+# Swagger UI draws its icons as inline SVG and sets styles through the DOM (allowed by 'self' alone);
+# no inline script or style, no eval, nothing from another origin (tests/test_api_docs_offline.py).
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    f"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; {FRAMING}"
+)
 
 
 def _docs_path(app: Flask) -> str | None:
-    ui_path = app.config.get("OPENAPI_SWAGGER_UI_PATH")
-    if not ui_path:
-        return None
-    return "/" + "/".join(p.strip("/") for p in (app.config.get("OPENAPI_URL_PREFIX", ""), ui_path) if p.strip("/"))
+    path = app.config.get("SHOPDB_API_DOCS_PATH")
+    return path.rstrip("/") if path else None
 
 
 def _policy_for(path: str) -> str:
     app = current_app
     if path.rstrip("/") == _docs_path(app):
-        return docs_policy(app.config.get("OPENAPI_SWAGGER_UI_URL", ""))
+        return DOCS_POLICY
     if path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/"):
         return API_POLICY
     return UI_POLICY

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import MetaData, create_engine, func, inspect, select, text
+from sqlalchemy import MetaData, create_engine, func, inspect, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 ADMIN_PASSWORD = "Test-admin-password-1"
@@ -200,8 +200,41 @@ def count_rows(app) -> Callable[[str], int]:
     return count
 
 
-def _server_url(name: str) -> str:
+_own_databases: dict[str, str] = {}
+
+
+def server_url(name: str) -> str | None:
+    """The test database URL of server ``name`` (``mysql``/``postgresql``), or None when it is not set.
+
+    Under pytest-xdist (``make test`` runs two workers) each worker gets a database of its own, named
+    after the configured one plus the worker's id (``shopdb_test_gw1``) and created on first use, so two
+    workers never wipe each other's tables.
+    """
     url = os.environ.get(SERVER_URLS[name])
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url or None
+    if url not in _own_databases:
+        base = make_url(url)
+        own = base.set(database=f"{base.database}_{worker}")
+        options = {"isolation_level": "AUTOCOMMIT"} if name == "postgresql" else {}
+        engine = create_engine(base, poolclass=NullPool, **options)
+        with engine.connect() as conn:
+            if name == "postgresql":
+                exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                      {"n": own.database}).first()
+                if not exists:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+            else:
+                conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{own.database}` "
+                                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        engine.dispose()
+        _own_databases[url] = own.render_as_string(hide_password=False)
+    return _own_databases[url]
+
+
+def _server_url(name: str) -> str:
+    url = server_url(name)
     if not url:
         pytest.skip(f"{SERVER_URLS[name]} is not set; {name} tests run in CI (.ci/run)")
     return url

@@ -33,7 +33,7 @@ from shopdb.plugins.toolkit import (
 from ..models import Notification, NotificationAck, now_seconds
 from ..rules import check_notice, check_site_scope
 from ..schemas import NotificationAckRequestSchema, NotificationAckSchema, NotificationSchema
-from ..service import create_notice, is_active
+from ..service import ACKNOWLEDGED, DELETED, UPDATED, announce, create_notice, is_active
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="Notices for operators, acknowledgements and the active feed")
@@ -47,14 +47,22 @@ _FIELDS = {
 LIST = ListSpec(fields=_FIELDS, search=[Notification.title, Notification.message],
                 default_sort=["-starts_at"], tiebreak=[Notification.id.desc()])
 ACTIVE = ListSpec(fields={k: _FIELDS[k] for k in ("severity", "assetid", "source")},
-                  search=[Notification.title, Notification.message], extra_args={"site_id"})
+                  search=[Notification.title, Notification.message], extra_args={"site_id", "acknowledged"})
 ACKS = ListSpec(fields={"user_id": NotificationAck.user_id, "username": User.username,
                        "acked_at": NotificationAck.acked_at},
                 default_sort=["-acked_at"], tiebreak=[NotificationAck.id.desc()])
 SEVERITY_RANK = case({"critical": 0, "warning": 1}, value=Notification.severity, else_=2)
 ACTIVE_PARAMETERS = [*LIST_PARAMETERS, {
     "in": "query", "name": "site_id", "schema": {"type": "integer"},
-    "description": "this site's notices plus those for all sites"}]
+    "description": "this site's notices plus those for all sites"}, {
+    "in": "query", "name": "acknowledged", "schema": {"type": "boolean"},
+    "description": "false: only the notices the caller has not acknowledged (the notice banner); "
+                   "true: only those they have"}]
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _acked_by(user) -> Any:
+    return exists().where(NotificationAck.notification_id == Notification.id, NotificationAck.user_id == user.id)
 
 
 def _with_ack_flag(stmt):
@@ -62,8 +70,7 @@ def _with_ack_flag(stmt):
     user = current_user()
     if user is None:
         return stmt.add_columns(literal(None).label("acknowledged"))
-    acked = exists().where(NotificationAck.notification_id == Notification.id, NotificationAck.user_id == user.id)
-    return stmt.add_columns(acked.label("acknowledged"))
+    return stmt.add_columns(_acked_by(user).label("acknowledged"))
 
 
 NOTICE_FIELDS = ("id", "title", "message", "severity", "site_id", "assetid", "starts_at", "ends_at", "source",
@@ -110,11 +117,24 @@ class Notifications(MethodView):
         return responses.single(_notice_dict(notice), 201, notice.version)
 
 
+def _only_acknowledged(stmt, raw: str | None):
+    """``?acknowledged=false``: what the caller still has to see (the banner); ``true``: what they saw."""
+    if raw in (None, ""):
+        return stmt
+    wanted = FLAGS.get(raw.strip().lower())
+    if wanted is None:
+        raise BadRequest("'acknowledged' must be true or false.",
+                         {"fields": {"acknowledged": ["Not a valid boolean."]}})
+    acked = _acked_by(_require_login())
+    return stmt.where(acked if wanted else ~acked)
+
+
 class ActiveNotifications(MethodView):
     @blp.doc(parameters=ACTIVE_PARAMETERS)
     @blp.response(200, list_envelope(NotificationSchema))
     def get(self):
-        """Notices in force now, critical first; ``?site_id=N`` adds the all-site ones to site N's."""
+        """Notices in force now, critical first; ``?site_id=N`` adds the all-site ones to site N's;
+        ``?acknowledged=false`` leaves out those the caller acknowledged (the banner's feed)."""
         stmt = select(Notification).where(is_active(now_seconds()))
         raw_site = request.args.get("site_id")
         if raw_site not in (None, ""):
@@ -124,6 +144,7 @@ class ActiveNotifications(MethodView):
                 raise BadRequest("'site_id' must be a whole number.",
                                  {"fields": {"site_id": ["Not a valid integer."]}}) from None
             stmt = stmt.where(or_(Notification.site_id == site_id, Notification.site_id.is_(None)))
+        stmt = _only_acknowledged(stmt, request.args.get("acknowledged"))
         stmt = apply_list_args(stmt, ACTIVE).order_by(
             SEVERITY_RANK, Notification.starts_at.desc(), Notification.id.desc())
         return paginate(_with_ack_flag(stmt), lambda row: _notice_dict(row[0], row[1]), scalars=False)
@@ -154,6 +175,7 @@ class NotificationItem(MethodView):
             check_site_scope(body["site_id"])
         with writes.transaction():
             writes.update(notice, body, expected_version=version)
+            announce(UPDATED, notice)
         return responses.single(_notice_dict(notice), etag_version=notice.version)
 
     @require_role("editor")
@@ -162,6 +184,7 @@ class NotificationItem(MethodView):
         notice = _load(notification_id)
         check_site_scope(notice.site_id)
         with writes.transaction():
+            announce(DELETED, notice)  # its fields as they were: the live pages drop it
             writes.delete(notice, expected_version=expected_version({}, notice))
         return responses.no_content()
 
@@ -184,13 +207,14 @@ class Acknowledge(MethodView):
     def post(self, body, notification_id):
         """Acknowledge a notice as the calling user (any role). Idempotent: a repeat answers 200."""
         user = current_user()
-        _load(notification_id)
+        notice = _load(notification_id)
         existing = _find_ack(notification_id, user.id)
         if existing is not None:
             return responses.single(_ack_dict(existing, user.username), 200)
         try:
             with writes.transaction():
                 ack = writes.create(NotificationAck, notification_id=notification_id, user_id=user.id)
+                announce(ACKNOWLEDGED, notice, user_id=user.id)  # that user's other pages drop it too
         except Conflict:
             # The same user acknowledged twice at once; the unique constraint let one through.
             existing = _find_ack(notification_id, user.id)

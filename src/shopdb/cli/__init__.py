@@ -8,7 +8,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 
 def register_commands(app: Flask) -> None:
-    from . import choices, data, db, demo, search, users, worker
+    from . import choices, data, db, demo, labels, search, users, worker
     from .plugins import plugin_group
 
     app.cli.add_command(db.db_group)
@@ -21,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker.outbox_group)
     app.cli.add_command(choices.choices_group)
     app.cli.add_command(search.search_group)
+    app.cli.add_command(labels.labels_command)
 
 
 class ShopdbGroup(FlaskGroup):

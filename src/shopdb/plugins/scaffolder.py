@@ -33,7 +33,7 @@ CORE_WORDS = frozenset({
     "db", "database", "migrations", "migration", "alembic", "models", "model", "schemas", "schema",
     "templates", "template", "test", "tests", "testing", "audit", "auditlog", "relationships",
     "history", "config", "cli", "extensions", "frontend", "instance", "ui", "www", "version",
-    "versions", "bundled", "manifest", "events", "event", "hooks", "hook",
+    "versions", "bundled", "manifest", "events", "event", "hooks", "hook", "labels", "label",
     # the bundled plugins and the asset types they seed
     "computers", "computer", "equipment", "network", "printers", "printer", "usb", "notifications",
     "notification",
@@ -44,6 +44,7 @@ DEPENDENCY_MODULES = frozenset({
     "webargs", "werkzeug", "jinja2", "click", "itsdangerous", "blinker", "markupsafe", "mako",
     "pymysql", "psycopg", "argon2", "netaddr", "packaging", "jsonschema", "referencing", "rich",
     "gunicorn", "dotenv", "redis", "pytest", "pluggy", "setuptools", "wheel", "pip", "build",
+    "segno", "fpdf", "flask_swagger_ui", "pypdf",
 })
 # Capitalised names the generated modules import or define: `$Name` must not shadow them.
 TEMPLATE_NAMES = frozenset({"Blueprint", "Mapped", "String", "Text", "Any", "Callable", "Path"})
