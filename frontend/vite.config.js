@@ -9,4 +9,6 @@ export default defineConfig({
   base: '/',
   build: { outDir: 'dist', assetsDir: 'assets', emptyOutDir: true },
   server: { proxy: { '/api': { target: backend, changeOrigin: false } } },
+  // `npm test`: component and unit tests (Vitest) in a simulated DOM; the browser tests are tests/test_ui_*.py.
+  test: { environment: 'happy-dom', include: ['tests/**/*.test.js'] },
 })

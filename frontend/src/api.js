@@ -5,6 +5,32 @@ export const BASE = '/api/v1'
 
 export const session = reactive({ user: null, csrf: null, checked: false })
 
+// Roles that may write (the server refuses the rest; the UI does not offer what would be refused).
+const WRITERS = new Set(['editor', 'admin'])
+export const canWrite = () => !!session.user && WRITERS.has(session.user.role)
+export const isAdmin = () => !!session.user && session.user.role === 'admin'
+
+// GET /auth/me answers 401 to a browser without a session, and the browser logs every 4xx in its
+// console. The session cookie is HttpOnly, so a flag remembers whether this browser has a session to
+// ask about: a first visit or a page after logging out asks nothing. A session that expired meanwhile
+// costs one 401, after which the flag is gone.
+const SESSION_HINT = 'shopdb.session'
+function hasSessionHint() {
+  try {
+    return window.localStorage.getItem(SESSION_HINT) === '1'
+  } catch {
+    return true // storage disabled: ask the server
+  }
+}
+function setSessionHint(on) {
+  try {
+    if (on) window.localStorage.setItem(SESSION_HINT, '1')
+    else window.localStorage.removeItem(SESSION_HINT)
+  } catch {
+    // storage disabled: the hint is only an optimisation
+  }
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     const err = (body && body.error) || {}
@@ -26,6 +52,14 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn
 }
 
+// The session is gone (expired, logged out in another tab): forget it and go to the login page.
+export function sessionEnded() {
+  session.user = null
+  session.csrf = null
+  setSessionHint(false)
+  onUnauthorized()
+}
+
 export function qs(params = {}) {
   const p = new URLSearchParams()
   for (const [k, v] of Object.entries(params)) {
@@ -37,14 +71,15 @@ export function qs(params = {}) {
 
 export async function request(method, path, { body, params, headers = {}, quiet401 = false } = {}) {
   const h = { Accept: 'application/json', ...headers }
-  if (body !== undefined) h['Content-Type'] = 'application/json'
+  const isForm = typeof FormData !== 'undefined' && body instanceof FormData
+  if (body !== undefined && !isForm) h['Content-Type'] = 'application/json'
   if (method !== 'GET' && session.csrf) h['X-CSRF-Token'] = session.csrf
   const url = (path.startsWith('/api/') ? path : BASE + path) + qs(params)
   const res = await fetch(url, {
     method,
     headers: h,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
   })
   let data = null
   const text = await res.text()
@@ -57,10 +92,7 @@ export async function request(method, path, { body, params, headers = {}, quiet4
   }
   if (!res.ok) {
     const e = new ApiError(res.status, data)
-    if (res.status === 401 && !quiet401) {
-      session.user = null
-      onUnauthorized()
-    }
+    if (res.status === 401 && !quiet401) sessionEnded()
     throw e
   }
   return data
@@ -90,7 +122,13 @@ export const api = {
   },
 }
 
-export async function checkSession() {
+export async function checkSession({ force = false } = {}) {
+  if (!force && !hasSessionHint()) {
+    session.user = null
+    session.csrf = null
+    session.checked = true
+    return null
+  }
   try {
     const r = await request('GET', '/auth/me', { quiet401: true })
     session.user = r.data
@@ -99,6 +137,7 @@ export async function checkSession() {
     session.user = null
     session.csrf = null
   }
+  setSessionHint(!!session.user)
   session.checked = true
   return session.user
 }
@@ -106,7 +145,7 @@ export async function checkSession() {
 export async function login(username, password) {
   const r = await request('POST', '/auth/login', { body: { username, password }, quiet401: true })
   session.csrf = r.data.csrf_token
-  await checkSession()
+  await checkSession({ force: true })
   return session.user
 }
 
@@ -116,6 +155,7 @@ export async function logout() {
   } finally {
     session.user = null
     session.csrf = null
+    setSessionHint(false)
   }
 }
 
@@ -156,7 +196,28 @@ export function download(filename, text, type = 'text/csv') {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000)
 }
 
-export function fmtDate(v) {
+// Timestamps come as ISO 8601 in UTC ("…Z"); they are shown to the minute in the browser's locale, in
+// the site's time zone when one is given (else the browser's). Date-only values stay calendar dates.
+const formatters = new Map()
+function formatter(timeZone, dateOnly) {
+  const key = `${timeZone || ''}|${dateOnly}`
+  if (!formatters.has(key)) {
+    const opts = dateOnly ? { dateStyle: 'medium', timeZone: 'UTC' } : { dateStyle: 'medium', timeStyle: 'short' }
+    if (!dateOnly && timeZone) opts.timeZone = timeZone
+    try {
+      formatters.set(key, new Intl.DateTimeFormat(undefined, opts))
+    } catch {
+      formatters.set(key, new Intl.DateTimeFormat(undefined, { ...opts, timeZone: dateOnly ? 'UTC' : undefined }))
+    }
+  }
+  return formatters.get(key)
+}
+export function fmtDate(v, timeZone = null) {
   if (!v) return ''
-  return String(v).replace('T', ' ').slice(0, 16)
+  const s = String(v)
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(s)
+  // A naive timestamp (no offset) is UTC, as the API stores it.
+  const d = new Date(dateOnly ? `${s}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`)
+  if (Number.isNaN(d.getTime())) return s
+  return formatter(timeZone, dateOnly).format(d)
 }

@@ -1,5 +1,6 @@
 import SubnetList from './SubnetList.vue'
 import SubnetDetail from './SubnetDetail.vue'
+import NetworkTab from './NetworkTab.vue'
 
 export default {
   name: 'network',
@@ -10,5 +11,5 @@ export default {
     { path: '/network/subnets', name: 'network-subnets', component: SubnetList },
     { path: '/network/subnets/:id(\\d+)', name: 'network-subnet', component: SubnetDetail, props: true },
   ],
-  assetTab: { label: 'Network device', apiBase: '/network/devices' },
+  assetTab: { label: 'Network device', apiBase: '/network/devices', component: NetworkTab },
 }
