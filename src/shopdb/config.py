@@ -78,6 +78,8 @@ def from_environment(instance_path: str) -> dict:
         "SHOPDB_LIVE_MAX_STREAMS": int(os.environ.get("SHOPDB_LIVE_MAX_STREAMS", "24")),
         # The address people open ShopDB at (labels' QR codes); unset: the address of the request.
         "SHOPDB_PUBLIC_URL": (os.environ.get("SHOPDB_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        # The largest file POST /api/v1/import accepts (other requests: MAX_CONTENT_LENGTH); bigger: `shopdb import`.
+        "SHOPDB_IMPORT_MAX_BYTES": int(os.environ.get("SHOPDB_IMPORT_MAX_BYTES", str(32 * 1024 * 1024))),
         # Days a new API token lives unless the request asks for fewer; 0: tokens never expire (docs/SECURITY.md).
         "SHOPDB_TOKEN_DEFAULT_DAYS": int(os.environ.get("SHOPDB_TOKEN_DEFAULT_DAYS", "90")),
         # Throttling, client addresses, sessions (docs/SECURITY.md, ADR 0015).

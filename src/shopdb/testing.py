@@ -217,8 +217,10 @@ def server_url(name: str) -> str | None:
     if url not in _own_databases:
         base = make_url(url)
         own = base.set(database=f"{base.database}_{worker}")
+        # Created from the server's own maintenance database: the configured one may not exist yet.
         options = {"isolation_level": "AUTOCOMMIT"} if name == "postgresql" else {}
-        engine = create_engine(base, poolclass=NullPool, **options)
+        server = base._replace(database="postgres" if name == "postgresql" else None)  # set() keeps a None
+        engine = create_engine(server, poolclass=NullPool, **options)
         with engine.connect() as conn:
             if name == "postgresql":
                 exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),

@@ -13,6 +13,8 @@ export function normaliseReport(data) {
     created: d.created ?? 0,
     updated: d.updated ?? 0,
     unchanged: d.unchanged ?? 0,
+    // rows refused (a row with two bad fields is two errors, one row)
+    refused: d.refused ?? new Set(errors.map((e) => e.line)).size,
     written: !!d.written,
     dryRun: d.dry_run ?? !d.written,
     errors,

@@ -15,9 +15,9 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from itertools import chain
+from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import click
 from flask.cli import with_appcontext
@@ -25,10 +25,10 @@ from flask.cli import with_appcontext
 from ..api.errors import ApiError
 from ..core.services import audit, transfer
 from ..core.services.assets import asset_type_by_name
-from ..core.services.transfer.layout import CORE_COLUMNS, META_COLUMNS, REFERENCE_COLUMNS, kind_of
+from ..core.services.transfer.layout import kind_of
 from .output import console, fail, progress, rate
 
-FORMATS = ("csv", "json", "jsonl")
+FORMATS = transfer.FORMATS
 
 
 # -- export ------------------------------------------------------------------------------------------
@@ -109,19 +109,26 @@ def import_command(file: Path, fmt: str | None, dry_run: bool, skip_bad: bool, a
     ones that differ (matched by site + asset_tag); all in one transaction."""
     fmt = fmt or _format_of(file)
     source = _Source(file)
-    records = _read_csv(source) if fmt == "csv" else _read_jsonl(source) if fmt == "jsonl" else _read_json(file)
-    first = next(records, None)
-    if first is None:
-        fail(f"{file}: no rows (a header row and at least one data row are needed)")
-    records = chain([first], records)
-    clock = time.perf_counter()
-    audit.set_cli_actor(None, as_user)
-    with progress() as bar:
-        # Progress by the share of the file read: the number of records is not known before the end.
-        task = bar.add_task("dry run" if dry_run else "import", total=source.size)
-        report = transfer.run_import(records, text_cells=fmt == "csv", dry_run=dry_run, skip_bad=skip_bad,
-                                     advance=lambda: bar.update(task, completed=source.read))
-        bar.update(task, completed=source.size)
+    # The file is read as the import goes: an unreadable part (found late in a big file) ends it whole.
+    with ExitStack() as stack:
+        try:
+            if fmt == "json":
+                records = transfer.json_records(file.read_bytes())
+            else:
+                handle = stack.enter_context(file.open(newline="" if fmt == "csv" else None, encoding="utf-8-sig"))
+                lines = source.lines(handle)
+                records = transfer.csv_records(lines) if fmt == "csv" else transfer.jsonl_records(lines)
+            records = transfer.with_rows(records)
+            clock = time.perf_counter()
+            audit.set_cli_actor(None, as_user)
+            with progress() as bar:
+                # Progress by the share of the file read: the number of records is not known before the end.
+                task = bar.add_task("dry run" if dry_run else "import", total=source.size)
+                report = transfer.run_import(records, text_cells=fmt == "csv", dry_run=dry_run, skip_bad=skip_bad,
+                                             advance=lambda: bar.update(task, completed=source.read))
+                bar.update(task, completed=source.size)
+        except transfer.UnreadableFile as exc:
+            fail(f"{file}: {exc}")
     seconds = time.perf_counter() - clock
     done = report.good + len(report.errors)
     for where, message in report.errors:
@@ -150,8 +157,7 @@ def _summary(report: transfer.ImportReport) -> str:
 
 
 def _format_of(path: Path | None) -> str:
-    suffix = path.suffix.lower() if path is not None else ""
-    return "jsonl" if suffix in (".jsonl", ".ndjson") else "json" if suffix == ".json" else "csv"
+    return transfer.format_of(path.name if path is not None else None)
 
 
 class _Source:
@@ -167,61 +173,3 @@ class _Source:
         for line in handle:
             self.read += len(line)
             yield line
-
-
-def _read_csv(source: _Source) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Records with the line each starts on (a quoted value may span lines), one at a time."""
-    try:
-        with source.file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(source.lines(handle))
-            header = [h.strip() for h in next(reader, [])]
-            if not header:
-                return
-            _check_header(header)
-            start = reader.line_num + 1
-            for values in reader:
-                if any(v.strip() for v in values):
-                    record: dict[Any, Any] = dict(zip(header, values, strict=False))
-                    if len(values) > len(header):
-                        record[None] = values[len(header):]
-                    yield f"line {start}", record
-                start = reader.line_num + 1
-    except (UnicodeDecodeError, csv.Error) as exc:
-        fail(f"{source.file}: not a readable UTF-8 CSV file ({exc})")
-
-
-def _check_header(header: list[str]) -> None:
-    known = {*CORE_COLUMNS, *REFERENCE_COLUMNS, *META_COLUMNS}
-    for kind in transfer.registered_kinds():
-        known.update(kind.columns)
-    unknown = [h for h in header if h not in known]
-    if unknown:
-        fail(f"line 1: unknown column(s): {', '.join(unknown)}; nothing written")
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        fail(f"line 1: column(s) named twice: {', '.join(twice)}; nothing written")
-
-
-def _read_json(file: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Items with their index in the list (``index 0`` is the first); the list is parsed whole."""
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        fail(f"{file}: not a readable UTF-8 JSON file ({exc})")
-    if not isinstance(data, list):
-        fail(f"{file}: expected a JSON list of asset objects")
-    return ((f"index {i}", item) for i, item in enumerate(data))
-
-
-def _read_jsonl(source: _Source) -> Iterator[tuple[str, dict[str, Any]]]:
-    """JSON Lines: one object per line, read one at a time; blank lines are skipped."""
-    try:
-        with source.file.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(source.lines(handle), start=1):
-                if line.strip():
-                    try:
-                        yield f"line {number}", json.loads(line)
-                    except ValueError as exc:
-                        fail(f"{source.file}: line {number}: not a JSON object ({exc}); nothing written")
-    except UnicodeDecodeError as exc:
-        fail(f"{source.file}: not a readable UTF-8 file ({exc})")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from . import asset_types, assets, audit, choices, health, labels, locations, search, sites
+from . import asset_types, assets, audit, choices, health, imports, labels, locations, search, sites
 
 
 def register(api: Api) -> None:
-    for module in (health, sites, locations, asset_types, assets, search, choices, audit, labels):
+    for module in (health, sites, locations, asset_types, assets, search, choices, audit, labels, imports):
         api.register_blueprint(module.blp)

@@ -33,7 +33,7 @@ from .. import assets as asset_service
 from .. import choices, search_index, writes
 from .batch import Batch, NewAsset
 from .layout import META_COLUMNS, REFERENCE_COLUMNS, TransferKind, cell_value, kind_of, place_field
-from .places import Places
+from .places import ImportPermits, Places
 from .seen import SeenIndex
 from .spool import EventSpool
 
@@ -65,14 +65,16 @@ class _Discard(Exception):
 
 
 def run_import(records: Iterable[tuple[str, dict[str, Any]]], *, text_cells: bool, dry_run: bool = False,
-               skip_bad: bool = False, advance: Callable[[], None] | None = None) -> ImportReport:
+               skip_bad: bool = False, advance: Callable[[], None] | None = None,
+               permits: ImportPermits | None = None) -> ImportReport:
     """Import ``(where, record)`` pairs (``where`` is ``line 12`` or ``index 3``, used in messages).
 
     ``text_cells``: the values are CSV text (typed here by each field of the schema; an empty cell is
-    no value). Returns what happened; ``written`` says whether the transaction was committed.
+    no value). ``permits``: what the importing user may do (HTTP import; default: everything).
+    Returns what happened; ``written`` says whether the transaction was committed.
     """
     report = ImportReport()
-    importer = _Importer(text_cells)
+    importer = _Importer(text_cells, permits)
     try:
         with writes.transaction(), choices.cached():
             importer.start()
@@ -106,8 +108,9 @@ class _Holder:
 
 
 class _Importer:
-    def __init__(self, text_cells: bool):
+    def __init__(self, text_cells: bool, permits: ImportPermits | None = None):
         self.text_cells = text_cells
+        self.permits = permits
         self.places: Places
         # This chunk's tags and plugin values (earlier chunks' are in ``seen``): (site, tag key) → where
         # it appeared first; extension (field, value key) → rows.
@@ -123,7 +126,7 @@ class _Importer:
         return self._schemas[key]
 
     def start(self) -> None:
-        self.places = Places()
+        self.places = Places(self.permits)
         self.seen = SeenIndex()
         self.spool = EventSpool()
         self._existing: dict[tuple[int, str | None], Asset] = {}

@@ -7,6 +7,7 @@ row that is then refused is forgotten with it (``mark``/``undo``), as its savepo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
@@ -22,13 +23,29 @@ from .. import writes
 from .layout import parse_location_path
 
 
+@dataclass(frozen=True)
+class ImportPermits:
+    """What the importing user may do besides writing assets: the API's rules for an HTTP import.
+
+    The CLI's operator may do everything (the default). Over HTTP, only an admin creates the sites
+    and asset types a file names (as ``POST /sites`` and ``POST /asset-types`` need), and a user
+    limited to sites imports only rows of those sites; any other row is refused with its line."""
+
+    create_sites: bool = True
+    create_asset_types: bool = True
+    site_ids: frozenset[int] | None = None  # None: every site
+
+
 class Places:
-    def __init__(self) -> None:
+    def __init__(self, permits: ImportPermits | None = None) -> None:
+        self.permits = permits or ImportPermits()
         self.sites: dict[str, int] = {}  # code key → id
         self.locations: dict[tuple[int, int | None, str], int] = {}  # (site, parent, name) → id
         self.types: dict[str, str | None] = {}  # name → plugin
+        allowed = self.permits.site_ids
         for site in db.session.execute(select(Site)).scalars():
-            self.sites[normal_key([site.code])] = site.id
+            if allowed is None or site.id in allowed:  # another site's rows are refused in ``site``
+                self.sites[normal_key([site.code])] = site.id
         for loc_id, site_id, parent_id, name in db.session.execute(
                 select(Location.id, Location.site_id, Location.parent_id, Location.name)):
             self.locations[(site_id, parent_id, name)] = loc_id
@@ -58,6 +75,8 @@ class Places:
         """The plugin of asset type ``name``; a missing type is created as a core type."""
         if name in self.types:
             return self.types[name]
+        if not self.permits.create_asset_types:
+            raise ValidationFailed({"asset_type": [f"No asset type {name!r}; only an admin may create one."]})
         data = {"name": name, "label": label if isinstance(label, str) and label.strip() else name}
         try:
             loaded = AssetTypeSchema().load(data)
@@ -75,6 +94,11 @@ class Places:
         key = normal_key([code.strip()])
         if key in self.sites:
             return self.sites[key]
+        if self.permits.site_ids is not None:
+            # Whether the site exists is not told: it is outside what the user may see.
+            raise ValidationFailed({"site": [f"You may not import rows of site {code.strip()!r}."]})
+        if not self.permits.create_sites:
+            raise ValidationFailed({"site": [f"No site {code.strip()!r}; only an admin may create one."]})
         data = {"code": code, "name": name if isinstance(name, str) and name.strip() else code}
         if isinstance(timezone, str) and timezone.strip():
             data["timezone"] = timezone
