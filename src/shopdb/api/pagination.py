@@ -119,8 +119,10 @@ def refuse_unknown_args(allowed: set[str]) -> None:
             raise BadRequest(f"Unknown query parameter '{name}'.", {"allowed": sorted(allowed)})
 
 
-def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
-    """Apply filters, ``q`` and ``sort`` from the request to ``stmt``; unknown parameters → 400."""
+def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Select:
+    """Apply filters, ``q`` and ``sort`` from the request to ``stmt``; unknown parameters → 400.
+
+    ``sort=False`` leaves the order alone (a statement that only counts the rows)."""
     args = request.args
     for name in args:
         if name in RESERVED_ARGS or name in spec.extra_args or name.startswith("_"):
@@ -145,6 +147,8 @@ def apply_list_args(stmt: Select, spec: ListSpec) -> Select:
             # A list with no searchable column matches nothing (``or_()`` of nothing is deprecated).
             stmt = stmt.where(or_(false(), *[func.lower(col).like(pattern, escape=LIKE_ESCAPE) for col in spec.search]))
 
+    if not sort:
+        return stmt
     sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
     order = []
     descending = False
@@ -238,14 +242,17 @@ class PageRow(tuple):
         return getattr(self.row, name)
 
 
-def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalars: bool = True) -> dict[str, Any]:
+def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalars: bool = True,
+             count: Select | None = None) -> dict[str, Any]:
     """Run ``stmt`` as one page: a capped COUNT statement plus the page statement, then envelope it.
 
     ``?page=N`` skips ``N-1`` pages (OFFSET); ``?after=<cursor>`` starts right after the row the cursor
     names, in the statement's ORDER BY (made total by the first entity's primary key). ``meta.next`` is
     the cursor of the following page (None on the last), whichever way this page was asked for.
-    ``serialize`` turns a row into what the list schema reads (default: the row itself, e.g. a model
-    object); the view's ``@blp.response(200, list_envelope(Schema))`` dumps the result.
+    ``count`` is a cheaper statement selecting the same rows, when the view knows one (an extension list
+    with no core filter counts its own table). ``serialize`` turns a row into what the list schema reads
+    (default: the row itself, e.g. a model object); the view's ``@blp.response(200,
+    list_envelope(Schema))`` dumps the result.
     """
     from ..extensions import db
 
@@ -261,7 +268,7 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalar
         page = None
     else:
         paged = _at_offset(stmt, (page - 1) * per_page, per_page + 1)
-    total, exact = capped_count(stmt, current_app.config["SHOPDB_COUNT_CAP"])
+    total, exact = capped_count(count if count is not None else stmt, current_app.config["SHOPDB_COUNT_CAP"])
 
     # One row more than the page tells whether another page follows; the sort keys ride along as extra
     # columns so the cursor of the last row is read without touching the serialised objects.
