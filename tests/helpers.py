@@ -139,16 +139,19 @@ class Served:
 
 
 @contextmanager
-def served_by_gunicorn(folder: Path, db_url: str, *, threads: int = 0, **settings: str) -> Iterator[Served]:
-    """ShopDB as an operator runs it: ``shopdb db upgrade`` and ``plugin upgrade-all`` by the CLI, then
-    gunicorn with two workers on a free loopback port (gthread with ``threads``, else sync), until
-    both workers have answered. ``settings`` are extra ``SHOPDB_*`` variables. On the way out the
-    server is stopped and its error log must hold no traceback."""
+def served_by_gunicorn(folder: Path, db_url: str, *, threads: int = 0, demo_assets: int = 0,
+                       **settings: str) -> Iterator[Served]:
+    """ShopDB as an operator runs it: ``shopdb db upgrade`` and ``plugin upgrade-all`` by the CLI (and
+    ``shopdb demo`` with ``demo_assets``), then gunicorn with two workers on a free loopback port
+    (gthread with ``threads``, as `make run`; else sync), until both workers have answered.
+    ``settings`` are extra ``SHOPDB_*`` variables. On the way out the server is stopped and its error
+    log must hold no traceback."""
     env = {**os.environ, "SHOPDB_DATABASE_URL": db_url, "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD,
            "SHOPDB_INSTANCE_PATH": str(folder / "instance"), "SHOPDB_SECRET_KEY": f"test-key-{folder.name}",
            "SHOPDB_ENV_FILE": str(folder / "no.env"), **settings}
-    for command in (("db", "upgrade"), ("plugin", "upgrade-all")):
-        done = subprocess.run([str(BIN / "shopdb"), *command], env=env, capture_output=True, text=True, timeout=120)
+    demo = [("demo", "--assets", str(demo_assets))] if demo_assets else []
+    for command in (("db", "upgrade"), ("plugin", "upgrade-all"), *demo):
+        done = subprocess.run([str(BIN / "shopdb"), *command], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     port = free_port()
     access_log, error_log = folder / "access.log", folder / "error.log"

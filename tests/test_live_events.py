@@ -1,11 +1,12 @@
 """Live plant (issue 13, item 7): open pages learn of changes through ``GET /api/v1/events/stream``.
 
 The first tests run the stream in-process through Flask's test client (read on a thread, as a browser's
-``EventSource`` would read it). The last one starts gunicorn as ``make run`` does (two gthread workers)
-with ``SHOPDB_REDIS_URL``, holds the stream on one worker and changes a machine through the other:
-without Redis an event reaches only the streams of the worker that saved the change
-(docs/adr/0021-live-events-over-sse.md). It uses Redis database ``SHOPDB_TEST_LIVE_REDIS_URL``
-(default ``redis://127.0.0.1:6379/9``) with a key prefix of its own, and skips when Redis is away.
+``EventSource`` would read it), with the in-process broker (``shopdb.testing`` chooses it). The last one
+starts gunicorn as ``make run`` does (two gthread workers) with ``SHOPDB_REDIS_URL``, holds the stream on
+one worker and changes a machine through the other (tests/test_live_relay.py runs the same without Redis,
+through the database; docs/adr/0021-live-events-over-sse.md). It uses Redis database
+``SHOPDB_TEST_LIVE_REDIS_URL`` (default ``redis://127.0.0.1:6379/9``) with a key prefix of its own, and
+skips when Redis is away.
 """
 
 from __future__ import annotations
@@ -343,7 +344,12 @@ def pids_of(access_log: Path, method: str, path_start: str) -> list[str]:
 
 
 def test_a_change_saved_by_one_worker_reaches_a_stream_held_by_the_other_through_redis(two_workers):
-    port, process, access_log = two_workers
+    a_change_saved_by_either_worker_reaches_a_stream_held_by_one(*two_workers)
+
+
+def a_change_saved_by_either_worker_reaches_a_stream_held_by_one(port: int, process, access_log: Path) -> None:
+    """The two-worker scenario (tests/test_live_relay.py runs it without Redis): hold a stream, change a
+    machine until both workers saved a change, every change arrives; the stream ends when the server stops."""
     status, body = call(port, "POST", "/api/v1/auth/tokens", body={"username": "admin", "password": ADMIN_PASSWORD})
     assert status == 201, body
     token = body["data"]["token"]

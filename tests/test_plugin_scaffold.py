@@ -323,4 +323,4 @@ def test_generated_plugin_installs_serves_and_passes_its_own_tests_untouched(tmp
 
     own_tests = run([sys.executable, "-m", "pytest", str(root)], env, tmp_path)
     assert own_tests.returncode == 0, own_tests.stdout[-3000:] + own_tests.stderr[-3000:]
-    assert "5 passed" in own_tests.stdout
+    assert "6 passed" in own_tests.stdout

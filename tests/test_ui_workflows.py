@@ -28,7 +28,8 @@ expect = sync_api.expect
 SCREENSHOTS_DIR = os.environ.get("SHOPDB_UI_SCREENSHOTS_DIR")
 VIEWER_PASSWORD = "Viewer-password-1"
 
-base_url, browser, page = ui_fixtures(sync_api, "ui-flows")
+# Served as `make run` serves it (two gunicorn workers): live updates must cross workers.
+base_url, browser, page = ui_fixtures(sync_api, "ui-flows", as_make_run=True)
 
 
 @pytest.fixture

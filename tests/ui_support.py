@@ -67,6 +67,17 @@ def serve_demo_plant(folder: Path, **config: Any) -> Iterator[tuple[str, Any]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def serve_as_make_run(folder: Path) -> Iterator[str]:
+    """Yield the base URL of ShopDB served as `make run` serves it — gunicorn, two gthread workers, the
+    CLI's demo plant — so a page's live stream and the change it waits for may meet different workers."""
+    from helpers import served_by_gunicorn
+
+    # 32 threads as `make run`: a closed page's stream holds its thread until the next heartbeat.
+    with served_by_gunicorn(folder, f"sqlite:///{folder / 'shopdb.sqlite'}", threads=32,
+                            demo_assets=int(DEMO_ASSETS), SHOPDB_FRONTEND_DIST=str(DIST)) as served:
+        yield f"http://127.0.0.1:{served.port}"
+
+
 class ConsoleWatch:
     """Console errors and uncaught exceptions of one page, minus the HTTP refusals a test declared."""
 
@@ -154,13 +165,18 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
     return [f"{v['impact']} {v['id']}: {node}" for v in found if v["impact"] in impacts for node in v["nodes"]]
 
 
-def ui_fixtures(sync_api: Any, folder_name: str) -> tuple[Any, Any, Any]:
+def ui_fixtures(sync_api: Any, folder_name: str, as_make_run: bool = False) -> tuple[Any, Any, Any]:
     """The (base_url, browser, page) fixtures of a UI test module: one served demo plant and one Chromium
-    for the module, a fresh watched page per test. Assign them at module level under those names."""
+    for the module, a fresh watched page per test. Assign them at module level under those names.
+    ``as_make_run`` serves it with gunicorn's two workers (``serve_as_make_run``) instead of in-process."""
 
     @pytest.fixture(scope="module")
     def base_url(tmp_path_factory):
-        for url, _app in serve_demo_plant(tmp_path_factory.mktemp(folder_name)):
+        folder = tmp_path_factory.mktemp(folder_name)
+        if as_make_run:
+            yield from serve_as_make_run(folder)
+            return
+        for url, _app in serve_demo_plant(folder):
             yield url
 
     @pytest.fixture(scope="module")

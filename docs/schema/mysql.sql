@@ -29,6 +29,16 @@ CREATE TABLE choices (
 	CONSTRAINT uq_choices_set_name_slug UNIQUE (set_name, slug)
 );
 
+CREATE TABLE live_events (
+	id BIGINT NOT NULL AUTO_INCREMENT, 
+	created_at DATETIME NOT NULL, 
+	name VARCHAR(64) NOT NULL, 
+	data TEXT NOT NULL, 
+	site_ids TEXT NOT NULL, 
+	user_id INTEGER, 
+	CONSTRAINT pk_live_events PRIMARY KEY (id)
+);
+
 CREATE TABLE outbox (
 	id BIGINT NOT NULL AUTO_INCREMENT, 
 	channel VARCHAR(64) NOT NULL, 
@@ -239,6 +249,30 @@ CREATE INDEX ix_assets_status_asset_tag_assetid ON assets (status, asset_tag, as
 CREATE UNIQUE INDEX uq_assets_assetid_site_id ON assets (assetid, site_id);
 
 CREATE UNIQUE INDEX uq_assets_site_id_asset_tag_key ON assets (site_id, asset_tag_key);
+
+CREATE TABLE floor_plans (
+	id INTEGER NOT NULL AUTO_INCREMENT, 
+	site_id INTEGER NOT NULL, 
+	location_id INTEGER, 
+	content_type VARCHAR(32) NOT NULL, 
+	image LONGBLOB NOT NULL, 
+	size_bytes INTEGER NOT NULL, 
+	width INTEGER NOT NULL, 
+	height INTEGER NOT NULL, 
+	floor_width FLOAT NOT NULL, 
+	sha256 VARCHAR(64) NOT NULL, 
+	uploaded_at DATETIME NOT NULL, 
+	uploaded_by VARCHAR(64), 
+	version INTEGER NOT NULL, 
+	CONSTRAINT pk_floor_plans PRIMARY KEY (id), 
+	CONSTRAINT ck_floor_plans_size CHECK (width > 0 AND height > 0), 
+	CONSTRAINT ck_floor_plans_floor_width CHECK (floor_width > 0), 
+	CONSTRAINT uq_floor_plans_site_id UNIQUE (site_id), 
+	CONSTRAINT fk_floor_plans_site_id_sites FOREIGN KEY(site_id) REFERENCES sites (id) ON DELETE CASCADE, 
+	CONSTRAINT fk_floor_plans_location_id_locations FOREIGN KEY(location_id) REFERENCES locations (id) ON DELETE SET NULL
+);
+
+CREATE INDEX ix_floor_plans_location_id ON floor_plans (location_id);
 
 CREATE TABLE asset_relationships (
 	id INTEGER NOT NULL AUTO_INCREMENT, 

@@ -6,9 +6,9 @@ from shopdb.plugins.toolkit import (
     ensure_asset_type,
 )
 
-from . import demo, rules
+from . import demo, demo_plan, rules
 from .api import blp
-from .models import EQUIPMENT_TYPE_CHOICES, MAINTENANCE_KIND_CHOICES, Equipment, MaintenanceRecord
+from .models import EQUIPMENT_TYPE_CHOICES, MAINTENANCE_KIND_CHOICES, Equipment, FloorPlan, MaintenanceRecord
 
 
 class EquipmentPlugin(BasePlugin):
@@ -18,7 +18,7 @@ class EquipmentPlugin(BasePlugin):
         return blp
 
     def get_models(self):
-        return [Equipment, MaintenanceRecord]
+        return [Equipment, MaintenanceRecord, FloorPlan]
 
     def get_event_handlers(self):
         return {"asset_validate": rules.refuse_duplicate_on_site_move}
@@ -31,6 +31,6 @@ class EquipmentPlugin(BasePlugin):
     def on_install(self) -> None:
         ensure_asset_type("equipment", "Equipment", plugin=self.name)
 
-
     def generate_demo(self, ctx) -> None:
         demo.generate(ctx)
+        demo_plan.generate(ctx)

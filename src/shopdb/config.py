@@ -76,6 +76,10 @@ def from_environment(instance_path: str) -> dict:
         # streams one worker holds (keep it below gunicorn's --threads, so requests still find a thread).
         "SHOPDB_LIVE_STREAM_SECONDS": float(os.environ.get("SHOPDB_LIVE_STREAM_SECONDS", "300")),
         "SHOPDB_LIVE_MAX_STREAMS": int(os.environ.get("SHOPDB_LIVE_MAX_STREAMS", "24")),
+        # How live events reach every worker: redis, database or memory (one process); unset: redis when
+        # SHOPDB_REDIS_URL is set, else database, polled every SHOPDB_LIVE_POLL_SECONDS by each worker.
+        "SHOPDB_LIVE_BROKER": (os.environ.get("SHOPDB_LIVE_BROKER") or "").strip() or None,
+        "SHOPDB_LIVE_POLL_SECONDS": float(os.environ.get("SHOPDB_LIVE_POLL_SECONDS", "0.5")),
         # The address people open ShopDB at (labels' QR codes); unset: the address of the request.
         "SHOPDB_PUBLIC_URL": (os.environ.get("SHOPDB_PUBLIC_URL") or "").strip().rstrip("/") or None,
         # The largest file POST /api/v1/import accepts (other requests: MAX_CONTENT_LENGTH); bigger: `shopdb import`.

@@ -7,6 +7,8 @@ The bottom of the import graph: it imports nothing of ShopDB (flask-smorest's ``
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -86,7 +88,24 @@ def sqlite_takes_write_lock() -> bool:
     """
     if has_request_context() and request.method in READ_ONLY_METHODS:
         return False
+    if getattr(_held, "reading", False):
+        return False
     return not getattr(_held, "count", 0)
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Transactions this thread begins meanwhile are read-only: plain ``BEGIN`` on SQLite, as for a GET.
+
+    For a background thread that only reads (the live events' poller, ``shopdb.live``): outside a
+    request it would otherwise take the write lock up front and queue behind every writer.
+    """
+    before = getattr(_held, "reading", False)
+    _held.reading = True
+    try:
+        yield
+    finally:
+        _held.reading = before
 
 
 @event.listens_for(Engine, "begin")

@@ -34,6 +34,9 @@ def config_for(db_url: str, **extra: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SHOPDB_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool} if db_url.startswith("sqlite") else {},
+        # One process: live events stay in it (no poller thread per test app); tests/test_live_relay.py
+        # runs the database broker, which is the default outside the tests.
+        "SHOPDB_LIVE_BROKER": "memory",
     }
     config.update(extra)
     return config

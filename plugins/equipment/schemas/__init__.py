@@ -19,6 +19,37 @@ MACHINE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 MAX_FLOOR_COORDINATE = 1_000_000.0  # floor plans are in metres or pixels; anything bigger is a typo
 EARLIEST_DATE = dt.date(1970, 1, 1)  # older dates are typos, and MySQL's DATE starts at year 1000
 
+# What people read for the machines' own fields (their OpenAPI titles); the core names the shared ones.
+TITLES = {
+    "machine_number": "Machine number",
+    "equipment_type": "Machine type",
+    "controller_type": "Controller",
+    "controller_version": "Controller version",
+    "cell": "Cell",
+    "floor_x": "Floor X",
+    "floor_y": "Floor Y",
+    "operational_status": "Machine status",
+    "last_maintenance_on": "Last maintenance",
+    "performed_on": "Performed on",
+    "downtime_minutes": "Downtime (min)",
+    "minutes": "Minutes",
+    "count": "Count",
+    "date_from": "From",
+    "date_to": "To",
+    "total_minutes": "Downtime (min)",
+    "by_kind": "By kind",
+    # Floor plans
+    "content_type": "Image type",
+    "size_bytes": "Size (bytes)",
+    "width": "Width (px)",
+    "height": "Height (px)",
+    "floor_width": "Floor width",
+    "floor_height": "Floor height",
+    "etag": "ETag",
+    "uploaded_at": "Uploaded",
+    "uploaded_by": "Uploaded by",
+}
+
 
 class StrictFloat(fields.Float):
     """A JSON number only: ``"12.5"``, ``true``, NaN and infinity are refused."""
@@ -32,14 +63,18 @@ class StrictFloat(fields.Float):
 class EquipmentSchema(AssetFieldsSchema):
     """A machine: the core asset fields and the machine's own, side by side."""
 
+    field_titles = TITLES
+
     machine_number = Text(32, required=True, validate=validate.Regexp(
         MACHINE_NUMBER, error="Letters, digits and . _ / - only, starting with a letter or digit."))
     equipment_type = ChoiceField("equipment_type", examples=EQUIPMENT_TYPES, load_default="other")
     controller_type = Text(64, allow_none=True, metadata={"examples": list(CONTROLLER_TYPES)})
     controller_version = Text(64, allow_none=True)
     cell = Text(64, allow_none=True)
-    floor_x = StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_FLOOR_COORDINATE))
-    floor_y = StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_FLOOR_COORDINATE))
+    floor_x = StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_FLOOR_COORDINATE),
+                          metadata={"description": "across the site's floor plan, from its left edge"})
+    floor_y = StrictFloat(allow_none=True, validate=validate.Range(min=0, max=MAX_FLOOR_COORDINATE),
+                          metadata={"description": "down the site's floor plan, from its top edge"})
     operational_status = fields.Str(load_default="idle", validate=validate.OneOf(OPERATIONAL_STATUSES))
     last_maintenance_on = fields.Date(dump_only=True, allow_none=True)
 
@@ -50,6 +85,8 @@ def latest_allowed_date() -> dt.date:
 
 
 class MaintenanceRecordSchema(StrictSchema):
+    field_titles = TITLES
+
     id = fields.Int(dump_only=True)
     assetid = fields.Int(dump_only=True)
     performed_on = fields.Date(required=True)
@@ -69,12 +106,16 @@ class MaintenanceRecordSchema(StrictSchema):
 
 
 class EquipmentDowntimeKindSchema(StrictSchema):
+    field_titles = TITLES
+
     minutes = fields.Int()
     count = fields.Int()
 
 
 class EquipmentDowntimeSchema(StrictSchema):
     """Downtime of one machine over a date range (both ends included)."""
+
+    field_titles = TITLES
 
     assetid = fields.Int()
     date_from = fields.Date(data_key="from")
@@ -87,6 +128,8 @@ class EquipmentDowntimeSchema(StrictSchema):
 class MachineDowntimeSchema(StrictSchema):
     """One machine's line in the plant-wide downtime ranking."""
 
+    field_titles = TITLES
+
     assetid = fields.Int()
     asset_tag = fields.Str()
     name = fields.Str()
@@ -94,3 +137,30 @@ class MachineDowntimeSchema(StrictSchema):
     machine_number = fields.Str()
     total_minutes = fields.Int()
     count = fields.Int()
+
+
+class FloorPlanSchema(StrictSchema):
+    """A site's floor-plan image: its size in pixels and the floor it covers, in the markers' units.
+
+    The image's top-left corner is the floor's (0, 0); it spans ``floor_width`` × ``floor_height`` floor
+    units (aspect ratio kept), so a marker at (``floor_x``, ``floor_y``) sits at pixel
+    (``floor_x`` × ``width`` / ``floor_width``, ``floor_y`` × ``height`` / ``floor_height``).
+    """
+
+    field_titles = TITLES
+
+    site_id = fields.Int(dump_only=True)
+    location_id = fields.Int(dump_only=True, allow_none=True,
+                             metadata={"description": "the hall or area the drawing shows, if not the whole site"})
+    content_type = fields.Str(dump_only=True, metadata={"enum": ["image/png", "image/jpeg"]})
+    size_bytes = fields.Int(dump_only=True)
+    width = fields.Int(dump_only=True, metadata={"description": "pixels"})
+    height = fields.Int(dump_only=True, metadata={"description": "pixels"})
+    floor_width = fields.Float(dump_only=True, metadata={"description": "floor units the image's width covers"})
+    floor_height = fields.Float(dump_only=True, metadata={"description": "floor_width × height / width"})
+    etag = fields.Str(dump_only=True,
+                      metadata={"description": "SHA-256 of the image: the image's ETag (quoted there)"})
+    url = fields.Str(dump_only=True, metadata={"description": "where the image is served"})
+    uploaded_at = fields.DateTime(dump_only=True)
+    uploaded_by = fields.Str(dump_only=True, allow_none=True)
+    version = fields.Int(dump_only=True)

@@ -13,6 +13,35 @@ HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z
 PORT_NAME = r"^[A-Za-z0-9][A-Za-z0-9/._:-]*$"
 VERSION = {"version": fields.Int(strict=True, validate=validate.Range(min=1))}
 
+# What people read for the network's own fields (their OpenAPI titles); the core names the shared ones.
+TITLES = {
+    "interface_id": "Interface",
+    "port": "Port",
+    "vlan": "VLAN",
+    "speed_mbps": "Speed (Mbit/s)",
+    "connected_assetid": "Connected asset",
+    "connected_asset_tag": "Connected asset tag",
+    "connected_name": "Connected asset name",
+    "role": "Device role",
+    "mgmt_ip": "Management IP",
+    "firmware": "Firmware",
+    "interfaces": "Interfaces",
+    "ip_addresses": "IP addresses",
+    "cidr": "Subnet",
+    "subnet_id": "Subnet",
+    "ip_version": "IP version",
+    "prefix_length": "Prefix length",
+    "size": "Addresses",
+    "used": "Used",
+    "free": "Free",
+    "percent": "Used (%)",
+    "device_assetid": "Device",
+    "device_asset_tag": "Device tag",
+    "device_name": "Device name",
+    "device_role": "Device role",
+    "ports": "Ports",
+}
+
 
 def _vlan() -> fields.Integer:
     return fields.Int(strict=True, allow_none=True,
@@ -31,6 +60,8 @@ def _check_address(value: str | None) -> None:
 class DevicePortSchema(StrictSchema):
     """One port of the device and what hangs on it."""
 
+    field_titles = TITLES
+
     interface_id = fields.Int()
     port = fields.Str()
     vlan = fields.Int(allow_none=True)
@@ -43,6 +74,8 @@ class DevicePortSchema(StrictSchema):
 
 class NetworkDeviceSchema(AssetFieldsSchema):
     """A network device: the core asset fields and the device's own, side by side."""
+
+    field_titles = TITLES
 
     role = ChoiceField("network_role", examples=DEVICE_ROLES, load_default="switch")
     mgmt_ip = Text(45, allow_none=True)
@@ -58,6 +91,8 @@ class NetworkDeviceSchema(AssetFieldsSchema):
 
 
 class SubnetSchema(StrictSchema):
+    field_titles = TITLES
+
     id = fields.Int(dump_only=True)
     cidr = Text(49, required=True)
     vlan = _vlan()
@@ -67,8 +102,8 @@ class SubnetSchema(StrictSchema):
     ip_version = fields.Int(dump_only=True)
     prefix_length = fields.Int(dump_only=True)
     # Utilisation, filled in by the views (list: one statement for the whole page).
-    size = fields.Int(dump_only=True)
-    used = fields.Int(dump_only=True)
+    size = fields.Int(dump_only=True, metadata={"description": "usable host addresses in the subnet"})
+    used = fields.Int(dump_only=True, metadata={"description": "addresses recorded in the subnet"})
     free = fields.Int(dump_only=True)
     percent = fields.Float(dump_only=True)
     version = VERSION["version"]
@@ -84,6 +119,8 @@ class SubnetSchema(StrictSchema):
 
 
 class UtilisationSchema(StrictSchema):
+    field_titles = TITLES
+
     subnet_id = fields.Int()
     cidr = fields.Str()
     size = fields.Int()
@@ -93,14 +130,18 @@ class UtilisationSchema(StrictSchema):
 
 
 class NextFreeSchema(StrictSchema):
+    field_titles = TITLES
+
     subnet_id = fields.Int()
     cidr = fields.Str()
-    address = fields.Str()
+    address = fields.Str(metadata={"title": "Next free address"})
 
 
 class IPAddressSchema(StrictSchema):
+    field_titles = TITLES
+
     id = fields.Int(dump_only=True)
-    address = Text(45, required=True)
+    address = Text(45, required=True, metadata={"title": "IP address"})
     subnet_id = Id(required=True)
     assetid = Id(allow_none=True)
     status = fields.Str(load_default="active", validate=validate.OneOf(IP_STATUSES))
@@ -120,9 +161,12 @@ class IPAddressSchema(StrictSchema):
 
 
 class InterfaceSchema(StrictSchema):
+    field_titles = TITLES
+
     id = fields.Int(dump_only=True)
     device_assetid = Id(required=True)
-    name = Text(64, required=True, validate=validate.Regexp(PORT_NAME, error="Not a valid port name (e.g. Gi1/0/12)."))
+    name = Text(64, required=True, metadata={"title": "Port"},
+                validate=validate.Regexp(PORT_NAME, error="Not a valid port name (e.g. Gi1/0/12)."))
     connected_assetid = Id(allow_none=True)
     description = Text(500, allow_none=True)
     vlan = _vlan()
@@ -135,6 +179,8 @@ class InterfaceSchema(StrictSchema):
 
 
 class PortSchema(StrictSchema):
+    field_titles = TITLES
+
     interface_id = fields.Int()
     device_assetid = fields.Int()
     device_asset_tag = fields.Str()
@@ -147,6 +193,8 @@ class PortSchema(StrictSchema):
 
 
 class ConnectionsSchema(StrictSchema):
+    field_titles = TITLES
+
     assetid = fields.Int()
     asset_tag = fields.Str()
     name = fields.Str()

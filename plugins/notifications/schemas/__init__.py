@@ -11,6 +11,19 @@ from ..models import SEVERITIES, SOURCE_MANUAL, now_seconds
 
 SOURCE = r"^[a-z][a-z0-9_.-]*$"
 
+# What people read for the notices' own fields (their OpenAPI titles); the core names the shared ones.
+TITLES = {
+    "title": "Title",
+    "message": "Message",
+    "severity": "Severity",
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "source": "Source",
+    "acknowledged": "Acknowledged",
+    "notification_id": "Notice",
+    "acked_at": "Acknowledged at",
+}
+
 
 class UtcDateTime(fields.NaiveDateTime):
     """ISO 8601; a time with an offset is converted to UTC, one without is taken as UTC.
@@ -31,6 +44,8 @@ class UtcDateTime(fields.NaiveDateTime):
 class NotificationSchema(StrictSchema):
     """A notice; ``site_id`` null means every site, ``ends_at`` null means until ended."""
 
+    field_titles = TITLES
+
     id = fields.Int(dump_only=True)
     title = Text(200, required=True)
     message = Text(5000, allow_none=True)
@@ -39,8 +54,10 @@ class NotificationSchema(StrictSchema):
     assetid = Id(allow_none=True)
     starts_at = UtcDateTime(load_default=now_seconds)
     ends_at = UtcDateTime(allow_none=True)
-    source = Text(32, load_default=SOURCE_MANUAL, validate=validate.Regexp(
-        SOURCE, error="Lowercase letters, digits and . _ - only, starting with a letter."))
+    source = Text(32, load_default=SOURCE_MANUAL,
+                  metadata={"description": "who raised it: manual, or the plugin that did (e.g. equipment)"},
+                  validate=validate.Regexp(SOURCE, error="Lowercase letters, digits and . _ - only, "
+                                                         "starting with a letter."))
     created_by = fields.Str(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -53,6 +70,8 @@ class NotificationAckRequestSchema(StrictSchema):
 
 
 class NotificationAckSchema(StrictSchema):
+    field_titles = TITLES
+
     id = fields.Int()
     notification_id = fields.Int()
     user_id = fields.Int()

@@ -10,9 +10,23 @@ from ..models import PRINTER_TYPES
 
 HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 
+# What people read for the printers' own fields (their OpenAPI titles); the core names the shared ones.
+TITLES = {
+    "relationship_id": "Relationship",
+    "queue_name": "Print queue",
+    "driver": "Driver",
+    "printer_type": "Printer type",
+    "color": "Colour",
+    "duplex": "Duplex",
+    "computers": "Computers that print here",
+    "computer_assetid": "Computer",
+}
+
 
 class PrintingComputerSchema(StrictSchema):
     """A PC that prints to the printer (a ``prints_for`` edge)."""
+
+    field_titles = TITLES
 
     relationship_id = fields.Int()
     assetid = fields.Int()
@@ -22,6 +36,8 @@ class PrintingComputerSchema(StrictSchema):
 
 class PrinterSchema(AssetFieldsSchema):
     """A printer: the core asset fields and the printer's own, side by side."""
+
+    field_titles = TITLES
 
     hostname = Text(253, allow_none=True, validate=validate.Regexp(HOSTNAME, error="Not a valid hostname."))
     ip_address = Text(45, allow_none=True)
@@ -44,4 +60,6 @@ class PrinterSchema(AssetFieldsSchema):
 
 
 class PrintsForSchema(StrictSchema):
+    field_titles = TITLES
+
     computer_assetid = Id(required=True)

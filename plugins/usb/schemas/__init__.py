@@ -12,6 +12,37 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_FILES = 500
 HEX_ID_ERROR = 'Must be four hex digits, e.g. "0781" or "0x0781".'
 
+# What people read for the sticks' own fields (their OpenAPI titles); the core names the shared ones.
+TITLES = {
+    "serial": "Stick serial",
+    "vendor_id": "Vendor ID",
+    "product_id": "Product ID",
+    "capacity_mb": "Capacity (MB)",
+    "approved": "Approved",
+    "custody_state": "Custody",
+    "custody_note": "Custody note",
+    "vendor_name": "Vendor",
+    "product_name": "Product",
+    "current_checkout": "Current check-out",
+    "sha256": "SHA-256",
+    "checked_out_to": "Checked out to",
+    "machine_assetid": "Machine",
+    "purpose": "Purpose",
+    "files": "Program files",
+    "device_assetid": "Stick",
+    "device_asset_tag": "Stick tag",
+    "device_label": "Stick label",
+    "machine_asset_tag": "Machine tag",
+    "machine_name": "Machine name",
+    "out_at": "Checked out",
+    "out_by": "Checked out by",
+    "in_at": "Checked in",
+    "in_by": "Checked in by",
+    "closed_reason": "Closed because",
+    "return_notes": "Return notes",
+    "open": "Open",
+}
+
 
 def _version() -> fields.Int:
     return fields.Int(strict=True, validate=validate.Range(min=1),
@@ -38,6 +69,8 @@ class HexId(fields.String):
 
 class UsbDeviceSchema(AssetFieldsSchema):
     """A USB stick: the core asset fields and the stick's own, side by side."""
+
+    field_titles = TITLES
 
     serial = Text(128, allow_none=True)
     vendor_id = HexId(allow_none=True)
@@ -67,11 +100,15 @@ class Sha256(fields.String):
 class ProgramFileSchema(StrictSchema):
     """A file carried on the stick: its name and SHA-256."""
 
-    name = Text(255, required=True)
+    field_titles = TITLES
+
+    name = Text(255, required=True, metadata={"title": "File name"})
     sha256 = Sha256(required=True)
 
 
 class CheckoutRequestSchema(StrictSchema):
+    field_titles = TITLES
+
     checked_out_to = Text(120, required=True, metadata={"description": "the person who takes the stick"})
     machine_assetid = Id(allow_none=True, metadata={"description": "the machine the stick goes to"})
     purpose = Text(500, required=True)
@@ -84,12 +121,16 @@ class CheckoutRequestSchema(StrictSchema):
 class CustodyNoteSchema(StrictSchema):
     """Body of check-in, lost and found: an optional note (and the version you read)."""
 
+    field_titles = TITLES
+
     notes = Text(500, allow_none=True)
     version = _version()
 
 
 class CheckoutSchema(StrictSchema):
     """One custody period, as the API shows it."""
+
+    field_titles = TITLES
 
     id = fields.Int()
     device_assetid = fields.Int()

@@ -38,20 +38,24 @@ def schema_name_resolver(schema: Any) -> str:
 
 
 class MetaSchema(Schema):
-    page = fields.Int(allow_none=True, metadata={"description": "this page's number; null when asked by `after`"})
-    per_page = fields.Int()
-    total = fields.Int(metadata={"description": "rows matching the filters; a lower bound when `total_is_exact` "
-                                                "is false (counted up to SHOPDB_COUNT_CAP, ADR 0019)"})
-    pages = fields.Int(metadata={"description": "pages of `per_page` rows in `total`"})
-    total_is_exact = fields.Bool(metadata={"description": "false when there are more than `total` rows"})
+    page = fields.Int(allow_none=True, metadata={
+        "title": "Page", "description": "this page's number; null when asked by `after`"})
+    per_page = fields.Int(metadata={"title": "Per page"})
+    total = fields.Int(metadata={"title": "Total", "description": "rows matching the filters; a lower bound when "
+                                 "`total_is_exact` is false (counted up to SHOPDB_COUNT_CAP, ADR 0019)"})
+    pages = fields.Int(metadata={"title": "Pages", "description": "pages of `per_page` rows in `total`"})
+    total_is_exact = fields.Bool(metadata={"title": "Total is exact",
+                                           "description": "false when there are more than `total` rows"})
     next = fields.Str(allow_none=True, metadata={
-        "description": "cursor of the following page: pass it as `after`; null on the last page"})
+        "title": "Next page", "description": "cursor of the following page: pass it as `after`; null on the last page"})
 
 
 class ErrorBodySchema(Schema):
-    code = fields.Str(required=True, metadata={"description": "stable, machine-readable (e.g. not_found)"})
-    message = fields.Str(required=True)
-    details = fields.Dict(required=True, metadata={"description": "e.g. fields: {name: [messages]} on 422"})
+    code = fields.Str(required=True, metadata={"title": "Code",
+                                               "description": "stable, machine-readable (e.g. not_found)"})
+    message = fields.Str(required=True, metadata={"title": "Message"})
+    details = fields.Dict(required=True, metadata={"title": "Details",
+                                                   "description": "e.g. fields: {name: [messages]} on 422"})
 
 
 class ErrorSchema(Schema):
@@ -125,7 +129,7 @@ def envelope(schema: type[Schema]) -> type[Schema]:
 def list_envelope(schema: type[Schema]) -> type[Schema]:
     """``{"data": [<schema>], "meta": {...}}``."""
     return Schema.from_dict(
-        {"data": fields.List(fields.Nested(schema)), "meta": fields.Nested(MetaSchema)},
+        {"data": fields.List(fields.Nested(schema), metadata={"title": "Items"}), "meta": fields.Nested(MetaSchema)},
         name=f"{_name(schema)}List",
     )
 

@@ -2,6 +2,7 @@
 
 - ``broker``: the process's open streams, replay of recent events, and the in-process broker;
 - ``redis_broker``: the same events shared by every worker through Redis when ``SHOPDB_REDIS_URL`` is set;
+- ``database_broker``: shared through the core table ``live_events`` otherwise (the default install);
 - ``publish``: which bus events go live, as what;
 - ``stream``: ``GET /api/v1/events/stream``;
 - ``shutdown``: streams end when a gunicorn worker stops.
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from flask import Flask
 
 from .. import events
+from ..extensions import db
 from .broker import Broker, InProcessBroker
+from .database_broker import POLL_SECONDS, DatabaseBroker
 from .publish import subscribe_all
 from .redis_broker import RedisBroker
 from .shutdown import end_streams_on_worker_exit
@@ -34,11 +37,24 @@ class Live:
     max_streams: int
 
 
+BROKERS = ("redis", "database", "memory")
+
+
 def make_broker(app: Flask) -> Broker:
-    """Redis when ``SHOPDB_REDIS_URL`` is set (every worker sees every event), else this process only."""
+    """``SHOPDB_LIVE_BROKER``, else Redis when ``SHOPDB_REDIS_URL`` is set, else the database: every
+    worker sees every event either way. ``memory`` (this process only) is for one process: the tests."""
     url = app.config.get("SHOPDB_REDIS_URL")
-    if not url:
+    kind = (app.config.get("SHOPDB_LIVE_BROKER") or ("redis" if url else "database")).strip().lower()
+    if kind not in BROKERS:
+        raise ValueError(f"SHOPDB_LIVE_BROKER must be one of {', '.join(BROKERS)}, not {kind!r}")
+    if kind == "memory":
         return InProcessBroker()
+    if kind == "database":
+        with app.app_context():
+            engine = db.engine
+        return DatabaseBroker(engine, float(app.config.get("SHOPDB_LIVE_POLL_SECONDS") or POLL_SECONDS))
+    if not url:
+        raise ValueError("SHOPDB_LIVE_BROKER=redis needs SHOPDB_REDIS_URL")
     prefix = app.config.get("SHOPDB_RATE_LIMIT_KEY_PREFIX") or "shopdb"
     return RedisBroker(url, f"{prefix}:live")
 
@@ -53,5 +69,7 @@ def init_app(app: Flask) -> Live:
     app.extensions[EXTENSION_KEY] = live
     subscribe_all(app.extensions[events.EXTENSION_KEY], broker)
     app.register_blueprint(bp)
+    if isinstance(broker, DatabaseBroker):  # a change's events are recorded before its answer leaves
+        app.teardown_appcontext(broker.written_before_the_answer)
     end_streams_on_worker_exit(broker.close)
     return live

@@ -2,8 +2,9 @@
 
 A ``Hub`` holds the process's open streams (one ``Subscriber`` each) and the last events it saw, so a
 browser that reconnects with ``Last-Event-ID`` gets what it missed instead of reloading everything.
-Every broker delivers through a hub: the in-process broker straight from ``publish``, the Redis broker
-(``redis_broker.py``) from its reader thread, so events reach the streams in one order per process.
+Every broker delivers through a hub: the in-process broker straight from ``publish``, the Redis and
+database brokers (``redis_broker.py``, ``database_broker.py``) from their reader thread, so events reach
+the streams in one order per process.
 
 Who may see an event is decided here, once per event and stream: ``site_ids`` (None: every site) must
 meet the stream's visible sites, and ``user_id`` (None: everyone) must be the stream's user.
@@ -162,10 +163,16 @@ class Hub:
             if len(self._recent) == self._recent.maxlen:
                 self._complete_after = self._recent[0].id
             self._recent.append(event)
-            self._latest_id = event.id
+            if self._is_newest(event.id):  # a late event (the database broker's gaps) does not move it back
+                self._latest_id = event.id
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
             subscriber.offer(event)
+
+    def _is_newest(self, event_id: str) -> bool:
+        newest = self._order(self._latest_id) if self._latest_id else None
+        order = self._order(event_id)
+        return newest is None or order is None or order > newest
 
     def tell_everyone_to_resync(self) -> None:
         """Events may have been lost (Redis was away): every stream's client refetches."""
@@ -208,7 +215,7 @@ class Hub:
 
 
 class Broker:
-    """Publishes events and opens streams; ``InProcessBroker`` and ``RedisBroker`` say how events travel."""
+    """Publishes events and opens streams; each subclass (in-process, Redis, database) says how events travel."""
 
     name = "broker"
     hub: Hub

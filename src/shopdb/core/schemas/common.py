@@ -4,11 +4,14 @@ their offset."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import ClassVar
 
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ...api.errors import MAX_INT
 from ...api.timestamps import rfc3339
+from .titles import FIELD_TITLES
 
 
 def _timestamp_text(value: dt.datetime) -> str:
@@ -22,14 +25,35 @@ def _timestamp_text(value: dt.datetime) -> str:
 _RFC3339_FORMATS = {**fields.DateTime.SERIALIZATION_FUNCS, "iso": _timestamp_text, "iso8601": _timestamp_text}
 
 
+def _titles_of(schema_cls: type) -> Mapping[str, str]:
+    """The ``field_titles`` of the class and its bases merged, the nearest class winning."""
+    merged = vars(schema_cls).get("_merged_field_titles")
+    if merged is None:
+        merged = {}
+        for klass in reversed(schema_cls.__mro__):
+            merged.update(vars(klass).get("field_titles", {}))
+        # Kept on the class itself (not a global cache), so it goes when a reloaded plugin's class goes.
+        schema_cls._merged_field_titles = merged  # type: ignore[attr-defined]
+    return merged
+
+
 class StrictSchema(Schema):
     """Base of every request and response schema, the core's and the plugins'."""
+
+    #: The OpenAPI ``title`` (the label the web UI shows) of each field, by attribute name, added to those
+    #: of the base classes. Here the core's words (``titles.py``); a plugin's schemas add theirs. A field's
+    #: own ``metadata={"title": ...}`` wins over both.
+    field_titles: ClassVar[Mapping[str, str]] = FIELD_TITLES
 
     class Meta:
         unknown = RAISE
         ordered = True
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        title = field_obj.metadata.get("title") or _titles_of(type(self)).get(field_name)
+        if title:
+            # A new dict: the metadata may be shared with the class's declared field.
+            field_obj.metadata = {**field_obj.metadata, "title": title}
         # Every timestamp field (DateTime, NaiveDateTime, AwareDateTime, a plugin's own subclass) emits
         # its offset: the OpenAPI says ``date-time`` (RFC 3339), and stored values are naive UTC.
         if isinstance(field_obj, fields.DateTime):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from .common import StrictSchema
 
 
-class ImportErrorSchema(Schema):
+class ImportErrorSchema(StrictSchema):
     line = fields.Int(allow_none=True, metadata={"description": "the file's line the row starts on (CSV, JSON "
                                                                 "Lines); null for an item of a JSON list"})
     where = fields.Str(metadata={"description": "`line 12` or `index 3` (a JSON list's item, from 0)"})
@@ -14,7 +16,7 @@ class ImportErrorSchema(Schema):
     message = fields.Str()
 
 
-class ImportResultSchema(Schema):
+class ImportResultSchema(StrictSchema):
     rows = fields.Int(metadata={"description": "data rows read"})
     created = fields.Int(metadata={"description": "assets created (on a dry run or a refused file: that would be)"})
     updated = fields.Int()

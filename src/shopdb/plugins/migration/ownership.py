@@ -10,7 +10,7 @@ CORE_OWNER = "core"
 # through register_table_owner() and `plugin check` verifies both against the models.
 PLUGIN_TABLE_OWNERS: dict[str, tuple[str, ...]] = {
     "computers": ("computers",),
-    "equipment": ("equipment", "maintenance_records"),
+    "equipment": ("equipment", "maintenance_records", "floor_plans"),
     "network": ("network_devices", "subnets", "ip_addresses", "interfaces"),
     "notifications": ("notifications", "notification_acks"),
     "printers": ("printers",),
