@@ -176,3 +176,16 @@ def served_by_gunicorn(folder: Path, db_url: str, *, threads: int = 0, demo_asse
                 process.wait()
     server_log = error_log.read_text()
     assert "Traceback" not in server_log, server_log[-3000:]
+
+
+def redis_or_skip(url: str):
+    """A Redis client of ``url``, or a skip saying Redis is not reachable (the caller closes it)."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis is not reachable at {url} ({error}); apt-get install redis-server")
+    return client

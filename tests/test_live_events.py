@@ -27,7 +27,7 @@ import pytest
 
 from shopdb.testing import ADMIN_PASSWORD
 
-from helpers import served_by_gunicorn
+from helpers import redis_or_skip, served_by_gunicorn
 
 STREAM = "/api/v1/events/stream"
 WAIT = 20.0  # seconds an expected event may take on a loaded machine before the test gives up
@@ -317,11 +317,7 @@ def stream_lines(response: http.client.HTTPResponse) -> Iterable[bytes]:
 
 @pytest.fixture
 def redis_prefix():
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}); apt-get install redis-server")
+    client = redis_or_skip(REDIS_URL)
     name = f"shopdb-live-test-{uuid.uuid4().hex}"
     yield name
     for key in client.scan_iter(match=f"*{name}*"):  # ours, and the rate limiter's under our prefix

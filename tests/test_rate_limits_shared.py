@@ -17,7 +17,7 @@ import pytest
 
 from shopdb.testing import ADMIN_PASSWORD
 
-from helpers import served_by_gunicorn
+from helpers import redis_or_skip, served_by_gunicorn
 
 redis = pytest.importorskip("redis")
 REDIS_URL = os.environ.get("SHOPDB_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -37,12 +37,9 @@ def call(port: int, body: dict) -> tuple[int, dict, dict]:
 
 @pytest.fixture(scope="module")
 def redis_client():
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}); apt-get install redis-server")
+    client = redis_or_skip(REDIS_URL)
     yield client
+
     client.close()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import case, exists, literal, or_, select
+from sqlalchemy import case, exists, or_, select
 
 from shopdb.plugins.toolkit import (
     LIST_PARAMETERS,
@@ -66,11 +66,9 @@ def _acked_by(user) -> Any:
 
 
 def _with_ack_flag(stmt):
-    """Add ``acknowledged`` for the calling user (NULL when anonymous) as the row's second column."""
-    user = current_user()
-    if user is None:
-        return stmt.add_columns(literal(None).label("acknowledged"))
-    return stmt.add_columns(_acked_by(user).label("acknowledged"))
+    """Add ``acknowledged`` for the calling user as the row's second column (every read is signed in:
+    deny by default, ADR 0017)."""
+    return stmt.add_columns(_acked_by(current_user()).label("acknowledged"))
 
 
 NOTICE_FIELDS = ("id", "title", "message", "severity", "site_id", "assetid", "starts_at", "ends_at", "source",
