@@ -4,11 +4,18 @@ sheet (office printer) or as ZPL (label printer), for one asset or a selection, 
 from __future__ import annotations
 
 import io
+import logging
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 from pypdf import PdfReader
 
+from shopdb.core.services import label_fonts
 from shopdb.core.services.labels import MAX_ASSETS, SHEETS, qr_matrix
 
 from helpers import error_of, make_asset
@@ -135,13 +142,154 @@ def test_the_ids_may_also_be_given_one_parameter_each(client, assets):
     assert response.get_data(as_text=True).count("^XZ") == 2
 
 
-def test_a_name_in_another_script_still_prints(client, auth_headers, site):
-    asset = make_asset(client, auth_headers, site["id"], "P-1", name="Пресс 压力机 № 1")
+PLANT_NAMES = {  # a plant names its machines in its own language
+    "RU-1": "Станок 5", "GR-1": "Ελληνικά Τόρνος", "PL-1": "Łódź Żuraw ść", "TR-1": "İşçi Tezgâhı ğ",
+    "DE-1": "Fräse Ø40 – Halle 3",
+}
+WELDER = "焊接机器人"  # Chinese: no glyph in DejaVu Sans, the font ShopDB ships
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def han_font(tmp_path) -> Path:
+    """A small TrueType font with a glyph (a box) for each character of WELDER, as a plant's CJK font."""
+    builder = FontBuilder(1000, isTTF=True)
+    names = [".notdef", *(f"uni{ord(c):04X}" for c in WELDER)]
+    builder.setupGlyphOrder(names)
+    builder.setupCharacterMap({ord(c): f"uni{ord(c):04X}" for c in WELDER})
+    pen = TTGlyphPen(None)
+    for x, y in ((100, 0), (100, 800), (900, 800), (900, 0)):
+        (pen.moveTo if x == 100 and y == 0 else pen.lineTo)((x, y))
+    pen.closePath()
+    box = pen.glyph()
+    builder.setupGlyf({name: box for name in names})
+    builder.setupHorizontalMetrics({name: (1000, 100) for name in names})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Plant Han", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    builder.setupPost()
+    path = tmp_path / "plant-han.ttf"
+    builder.save(str(path))
+    return path
+
+
+@pytest.fixture
+def no_installed_fonts(monkeypatch):
+    """A server with fontconfig but no font beyond what ShopDB ships."""
+    label_fonts.installed_fonts.cache_clear()
+    monkeypatch.setattr(label_fonts, "installed_fonts", lambda: ())
+
+
+def test_names_in_cyrillic_greek_polish_and_turkish_print_as_typed(client, viewer, auth_headers, site,
+                                                                   no_installed_fonts):
+    made = [make_asset(client, auth_headers, site["id"], tag, name=name) for tag, name in PLANT_NAMES.items()]
+    response = client.get("/api/v1/labels", query_string={"assetid": ids_of(made)}, headers=viewer)
+    assert response.status_code == 200, response.get_json()
+    text = pdf_text(response.data)
+    for name in PLANT_NAMES.values():
+        assert name in text
+    assert "?" not in text and "\ufffd" not in text
+    assert "X-Label-Undrawn-Assets" not in response.headers
+
+
+def test_hebrew_and_arabic_names_print_right_to_left(client, auth_headers, site, no_installed_fonts):
+    asset = make_asset(client, auth_headers, site["id"], "IL-1", name="מכונה שלום")
     response = client.get("/api/v1/labels", query_string={"assetid": asset["assetid"]})
     assert response.status_code == 200
-    assert "P-1" in PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
-    zpl = client.get("/api/v1/labels", query_string={"assetid": asset["assetid"], "format": "zpl"})
-    assert "Пресс 压力机 № 1" in zpl.get_data(as_text=True)
+    assert "מכונה שלום" in pdf_text(response.data)  # unshaped, the letters would come out reversed
+    assert "X-Label-Undrawn-Assets" not in response.headers
+
+
+def test_a_chinese_name_prints_with_the_font_the_operator_names(app, client, auth_headers, site, han_font):
+    app.config["SHOPDB_LABEL_FONTS"] = [str(han_font)]
+    asset = make_asset(client, auth_headers, site["id"], "CN-1", name=f"{WELDER} 5 Станок")
+    response = client.get("/api/v1/labels", query_string={"assetid": asset["assetid"]})
+    assert response.status_code == 200
+    assert f"{WELDER} 5 Станок" in pdf_text(response.data)
+    assert "X-Label-Undrawn-Assets" not in response.headers
+
+
+def test_a_chinese_name_prints_with_a_font_installed_on_the_server(app, client, auth_headers, site, han_font,
+                                                                   monkeypatch):
+    """Nothing configured: fontconfig's list of installed fonts, and what each covers, picks the font."""
+    fc_list = f"{han_font}\t0\t80\t{' '.join(f'{ord(c):x}' for c in WELDER)}\n/fonts/bitmap.pcf\t0\t80\t20-7e\n"
+    monkeypatch.setattr(label_fonts.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(label_fonts.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=fc_list, stderr=""))
+    label_fonts.installed_fonts.cache_clear()
+    try:
+        app.config["SHOPDB_LABEL_FONTS"] = None
+        asset = make_asset(client, auth_headers, site["id"], "CN-2", name=WELDER)
+        response = client.get("/api/v1/labels", query_string={"assetid": asset["assetid"]})
+    finally:
+        label_fonts.installed_fonts.cache_clear()
+    assert response.status_code == 200
+    assert WELDER in pdf_text(response.data)
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig (fc-list) is not installed")
+def test_the_servers_fonts_are_listed_with_what_they_cover():
+    label_fonts.installed_fonts.cache_clear()
+    try:
+        fonts = label_fonts.installed_fonts()
+    finally:
+        label_fonts.installed_fonts.cache_clear()
+    assert all(Path(f.path).suffix.lower() in label_fonts.SUFFIXES for f in fonts)
+    assert all(f.ranges for f in fonts)  # each with the characters it covers, or it could not be chosen
+
+
+def test_a_character_no_font_draws_is_marked_and_named_not_turned_into_a_question_mark(
+        app, client, auth_headers, site, caplog, monkeypatch):
+    app.config["SHOPDB_LABEL_FONTS"] = []  # none: DejaVu Sans alone
+    monkeypatch.setattr(label_fonts, "_warned", set())  # said once per process: this test's process is fresh
+    asset = make_asset(client, auth_headers, site["id"], "CN-3", name=f"{WELDER} Станок 5")
+    other = make_asset(client, auth_headers, site["id"], "RU-9", name="Станок 9")
+    with caplog.at_level(logging.WARNING, logger=label_fonts.__name__):
+        response = client.get("/api/v1/labels", query_string={"assetid": ids_of([asset, other])})
+    assert response.status_code == 200  # the QR code and the rest of the label are right: it prints
+    text = pdf_text(response.data)
+    assert "\ufffd" * len(WELDER) + " Станок 5" in text and "Станок 9" in text and "?" not in text
+    assert response.headers["X-Label-Undrawn-Assets"] == str(asset["assetid"])
+    assert response.headers["X-Label-Undrawn-Characters"] == "U+710A U+63A5 U+673A U+5668 U+4EBA"
+    assert "SHOPDB_LABEL_FONTS" in caplog.text and "U+710A" in caplog.text
+
+
+@pytest.mark.parametrize("assets", [1], indirect=True)
+def test_the_cli_warns_of_a_character_no_font_draws_and_still_writes_the_pdf(app, runner, client, auth_headers,
+                                                                             site, assets, tmp_path):
+    app.config["SHOPDB_LABEL_FONTS"] = []
+    make_asset(client, auth_headers, site["id"], "CN-4", name=WELDER)
+    out = tmp_path / "run.pdf"
+    result = runner.invoke(args=["labels", "--tag", "CN-4", "--tag", "M-001", "--url", "https://x.example",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "CN-4" in result.output and "U+710A" in result.output and "M-001" not in result.output
+    assert "\ufffd" * len(WELDER) in pdf_text(out.read_bytes())
+
+
+def test_zpl_sends_names_in_any_script_as_utf8(client, auth_headers, site):
+    names = {**PLANT_NAMES, "CN-5": WELDER}
+    made = [make_asset(client, auth_headers, site["id"], tag, name=name) for tag, name in names.items()]
+    response = client.get("/api/v1/labels", query_string={"assetid": ids_of(made), "format": "zpl"})
+    assert response.status_code == 200
+    assert response.mimetype_params.get("charset", "").lower() == "utf-8"
+    for block, name in zip(re.findall(rb"\^XA.*?\^XZ", response.data, flags=re.S), names.values(), strict=True):
+        assert block.index(b"^CI28") < block.index(b"^FD")  # UTF-8 before the first field
+        assert f"^FD{name}^FS".encode() in block
+        assert b"^A0N," in block  # the printer's own font unless told otherwise
+
+
+def test_zpl_text_uses_the_printer_font_the_operator_names(app, client, auth_headers, site):
+    asset = make_asset(client, auth_headers, site["id"], "RU-2", name="Станок 2")
+    app.config["SHOPDB_ZPL_FONT"] = "e:tt0003m_.ttf"
+    zpl = client.get("/api/v1/labels", query_string={"assetid": asset["assetid"], "format": "zpl"}).get_data(True)
+    assert "^A@N,22,20,E:TT0003M_.TTF^FB" in zpl and "^A0" not in zpl
+    app.config["SHOPDB_ZPL_FONT"] = "E:../../x^XZ"  # not a font name: ignored, not sent to the printer
+    zpl = client.get("/api/v1/labels", query_string={"assetid": asset["assetid"], "format": "zpl"}).get_data(True)
+    assert "^A@" not in zpl and "x^XZ" not in zpl and "^A0N," in zpl
 
 
 def test_a_site_limited_viewer_cannot_print_another_sites_asset(client, auth_headers, user_headers, site,

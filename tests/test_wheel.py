@@ -82,6 +82,8 @@ def test_the_built_wheel_runs_shopdb_with_its_six_plugins_and_the_ui_from_a_fres
     assert not [f for f in carried if ("bundled_plugins" in f and "/tests/" in f) or "__pycache__" in f]
     assert ("shopdb/bundled_ui/index.html" in carried) == ui_built
     assert {"shopdb/core/api/docs_files/docs.html", "shopdb/core/api/docs_files/shopdb-docs.js"} <= carried
+    # label PDFs' font and its licence (ADR 0022 addendum)
+    assert {f"shopdb/core/services/fonts/{f}" for f in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE")} <= carried
     with tarfile.open(sdist) as archive:
         in_sdist = {member.split("/", 1)[1] for member in archive.getnames() if "/" in member}
     assert {f"plugins/{name}/manifest.json" for name in BUNDLED} <= in_sdist

@@ -55,6 +55,17 @@ def _directory() -> dict:
     return settings
 
 
+def _label_fonts() -> list[str] | None:
+    """SHOPDB_LABEL_FONTS: font files for what DejaVu Sans lacks (``:``-separated, ``file.ttc#2`` for a face of
+    a collection); ``none``: no fallback fonts; unset: the fonts installed on the server (docs/adr/0022)."""
+    value = (os.environ.get("SHOPDB_LABEL_FONTS") or "").strip()
+    if not value:
+        return None
+    if value.lower() == "none":
+        return []
+    return [p.strip() for p in value.split(os.pathsep) if p.strip()]
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the config mapping from the environment; the factory applies it before test config."""
     instance = Path(instance_path)
@@ -82,6 +93,10 @@ def from_environment(instance_path: str) -> dict:
         "SHOPDB_LIVE_POLL_SECONDS": float(os.environ.get("SHOPDB_LIVE_POLL_SECONDS", "0.5")),
         # The address people open ShopDB at (labels' QR codes); unset: the address of the request.
         "SHOPDB_PUBLIC_URL": (os.environ.get("SHOPDB_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        # Fonts for the label PDF's characters DejaVu Sans lacks (CJK, ...); None: those installed, via fontconfig.
+        "SHOPDB_LABEL_FONTS": _label_fonts(),
+        # A font stored on the Zebra printer for ZPL labels' text ("E:TT0003M_.TTF"); None: its font 0 (Latin).
+        "SHOPDB_ZPL_FONT": (os.environ.get("SHOPDB_ZPL_FONT") or "").strip() or None,
         # The largest file POST /api/v1/import accepts (other requests: MAX_CONTENT_LENGTH); bigger: `shopdb import`.
         "SHOPDB_IMPORT_MAX_BYTES": int(os.environ.get("SHOPDB_IMPORT_MAX_BYTES", str(32 * 1024 * 1024))),
         # Days a new API token lives unless the request asks for fewer; 0: tokens never expire (docs/SECURITY.md).

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..core.models import Asset, Site
 from ..core.models.keys import normal_key
-from ..core.services import labels
+from ..core.services import label_fonts, labels
 from ..extensions import db
 
 
@@ -53,7 +53,15 @@ def labels_command(tags: tuple[str, ...], site_code: str | None, kind: str, pape
         raise click.ClickException(f"no asset tagged {', '.join(missing)}" + (f" at {site_code}" if site_code else ""))
     chosen = list({a.assetid: a for t in tags for a in by_tag[normal_key([t]) or ""]}.values())
     printed = labels.labels_for(chosen, base_url)
-    data = labels.pdf(printed, paper, skip) if kind == "pdf" else labels.zpl(printed).encode()
+    if kind == "pdf":
+        sheet = labels.pdf(printed, paper, skip, current_app.config.get("SHOPDB_LABEL_FONTS"))
+        data = sheet.data
+        tags = {label.assetid: label.tag for label in printed}
+        for assetid, characters in sheet.undrawn.items():  # written all the same: the rest of the label is right
+            click.echo(f"warning: {tags[assetid]}: no font draws {characters} ({label_fonts.code_points(characters)}), "
+                       "printed as \ufffd; name a font that has them in SHOPDB_LABEL_FONTS", err=True)
+    else:
+        data = labels.zpl(printed, current_app.config.get("SHOPDB_ZPL_FONT")).encode()
     if output == "-":
         sys.stdout.buffer.write(data)
     else:

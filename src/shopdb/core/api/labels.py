@@ -17,7 +17,7 @@ from ...api.errors import MAX_INT
 from ...api.pagination import refuse_unknown_args
 from ...extensions import db
 from ..models import Asset
-from ..services import labels
+from ..services import label_fonts, labels
 
 blp = Blueprint("labels", __name__, url_prefix="/api/v1/labels", description="Printable asset labels with QR codes")
 
@@ -38,10 +38,20 @@ PARAMETERS = [
                                                "default": 0},
      "description": "label positions to leave empty at the start of the first PDF sheet (a partly used sheet)"},
 ]
+UNDRAWN_ASSETS, UNDRAWN_CHARACTERS = "X-Label-Undrawn-Assets", "X-Label-Undrawn-Characters"
+MAX_NAMED_CHARACTERS = 40  # in the header; the log names them all
 RESPONSES = {
     "200": {"description": "the labels: a PDF, or ZPL text to send to the printer as is",
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                        "text/plain": {"schema": {"type": "string"}}}},
+                        "text/plain": {"schema": {"type": "string"}}},
+            "headers": {
+                UNDRAWN_ASSETS: {"description": "PDF only, and only when some label lacks characters no font on "
+                                                "the server draws (printed as U+FFFD): those assets' ids, "
+                                                "comma-separated (`SHOPDB_LABEL_FONTS`, docs/adr/0022)",
+                                 "schema": {"type": "string"}},
+                UNDRAWN_CHARACTERS: {"description": "with the header above: the characters, as `U+710A U+63A5`",
+                                     "schema": {"type": "string"}},
+            }},
     "404": "NOT_FOUND",
 }
 
@@ -98,10 +108,16 @@ def print_labels() -> Response:
     base_url = current_app.config.get("SHOPDB_PUBLIC_URL") or request.url_root
     printed = labels.labels_for([found[i] for i in ids], base_url)
     if kind == "zpl":
-        response = Response(labels.zpl(printed), mimetype="text/plain")
+        response = Response(labels.zpl(printed, current_app.config.get("SHOPDB_ZPL_FONT")), mimetype="text/plain")
         response.headers["Content-Disposition"] = 'attachment; filename="labels.zpl"'
     else:
-        response = Response(labels.pdf(printed, paper, skip), mimetype="application/pdf")
+        sheet = labels.pdf(printed, paper, skip, current_app.config.get("SHOPDB_LABEL_FONTS"))
+        response = Response(sheet.data, mimetype="application/pdf")
         response.headers["Content-Disposition"] = 'inline; filename="labels.pdf"'
+        if sheet.undrawn:  # the PDF is still printed: the QR code and whatever could be drawn are right
+            response.headers[UNDRAWN_ASSETS] = ",".join(map(str, sheet.undrawn))
+            characters = sheet.undrawn_characters
+            response.headers[UNDRAWN_CHARACTERS] = label_fonts.code_points(characters[:MAX_NAMED_CHARACTERS]) + (
+                " ..." if len(characters) > MAX_NAMED_CHARACTERS else "")
     response.headers["Cache-Control"] = "no-store"  # asset data, printed on demand
     return response

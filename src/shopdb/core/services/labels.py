@@ -3,16 +3,20 @@ place, as a PDF sheet for an office printer or as ZPL for a label printer.
 
 Callers load the assets through the ORM (so a site-limited user's scope applies) and give the address
 people open ShopDB at; everything here is layout. The QR codes are drawn as vector squares (sharp on
-any printer, and a test can read the modules back); PDF text uses PDF's built-in Helvetica,
-which covers Latin-1, so other characters print as their closest Latin-1 form or ``?`` — the QR code
-carries the asset either way.
+any printer, and a test can read the modules back). A plant names its machines in its own language, so
+PDF text is drawn with DejaVu Sans, shipped in ``fonts/`` (Latin, Greek, Cyrillic and more), and what it
+lacks (Chinese, Japanese, Korean, ...) with fallback fonts: ``SHOPDB_LABEL_FONTS``, else the fonts
+installed on the server, found through fontconfig (``label_fonts``); right-to-left and Indic text is
+shaped by HarfBuzz. A character no font draws prints as U+FFFD, and the result names it, so the API and
+the CLI can say so (docs/adr/0022).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import segno
 from fpdf import FPDF
@@ -20,6 +24,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ..models import Asset, Location, Site
+from . import label_fonts
 
 MAX_ASSETS = 240  # ten A4 sheets: a bigger print is cut into several requests
 FORMATS = ("pdf", "zpl")
@@ -123,24 +128,88 @@ def qr_matrix(url: str) -> list[list[bool]]:
 # --- PDF ---------------------------------------------------------------------------------------------
 
 
-def _latin1(text: str) -> str:
-    """What Helvetica can print: Latin-1 as is, accents kept; other characters by their closest form or ``?``."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if ord(char) < 32:
-            out.append(" ")
-        elif ord(char) < 256:
-            out.append(char)
-        else:
-            plain = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(plain or "?")
-    return "".join(out)
+FONT = "dejavusans"  # regular and bold, shipped in fonts/ (fonts/README.md)
+UNDRAWN = "\ufffd"  # what a character no font has prints as: visibly not the name's own "?"
+
+
+@dataclass
+class PrintedPdf:
+    """A PDF of labels, and the characters of each asset's label that no font could draw (printed as
+    U+FFFD): empty when every name printed as typed."""
+
+    data: bytes
+    undrawn: dict[int, str] = field(default_factory=dict)  # assetid → its undrawn characters, in order
+
+    @property
+    def undrawn_characters(self) -> str:
+        """Every undrawn character once, in order of first appearance."""
+        return "".join(dict.fromkeys("".join(self.undrawn.values())))
+
+
+def _printable(text: str) -> str:
+    """``text`` composed (NFC: "İ" and "ł" as one character each, as fonts map them) with control
+    characters as spaces."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in unicodedata.normalize("NFC", text))
+
+
+def _needs_shaping(char: str) -> bool:
+    """A character that prints right only shaped: right-to-left, or a mark placed on the letter before it."""
+    return unicodedata.bidirectional(char) in ("R", "AL", "AN") or unicodedata.category(char) in ("Mn", "Mc")
+
+
+class _Fonts:
+    """The fonts of one PDF: DejaVu Sans, and fallback fonts for the characters it lacks."""
+
+    def __init__(self, document: FPDF, texts: Iterable[str], configured: Sequence[str] | None) -> None:
+        folder = label_fonts.BUNDLED
+        document.add_font(FONT, "", folder / "DejaVuSans.ttf")
+        document.add_font(FONT, "B", folder / "DejaVuSans-Bold.ttf")
+        self.cmaps = [document.fonts[FONT].cmap, document.fonts[FONT + "B"].cmap]
+        wanted = {c for text in texts for c in text if not c.isspace()}
+        missing = {c for c in wanted if not self.has(c)}
+        names = [FONT]  # the bold face lacks a few glyphs the regular one has
+        for number, font in enumerate(label_fonts.fallbacks(missing, configured) if missing else ()):
+            name = f"fallback{number}"
+            try:
+                document.add_font(name, "", font.path, collection_font_number=font.index)
+            except Exception as error:  # a broken or unsupported font file must not stop a print run
+                label_fonts.warn_once(f"font:{font.path}", "labels: cannot use font %s: %s", font.path, error)
+                continue
+            cmap = document.fonts[name].cmap
+            if any(ord(c) in cmap for c in missing):
+                names.append(name)
+                self.cmaps.append(cmap)
+                missing = {c for c in missing if ord(c) not in cmap}
+            if not missing:
+                break
+        # A bold fallback face is rarely installed: bold text then takes the regular one (exact_match off).
+        document.set_fallback_fonts(names, exact_match=False)
+        if any(_needs_shaping(c) for c in wanted):
+            # Right-to-left text (Hebrew, Arabic) in reading order and joined, Indic and Thai marks placed:
+            # HarfBuzz (uharfbuzz). Only then: it doubles the time of a sheet that does not need it.
+            document.set_text_shaping(True)
+
+    def has(self, char: str) -> bool:
+        return char.isspace() or any(ord(char) in cmap for cmap in self.cmaps)
+
+    def drawable(self, text: str) -> tuple[str, str]:
+        """``text`` as it will print (undrawable characters as U+FFFD) and the undrawable characters."""
+        out, lost = [], []
+        for char in text:
+            if self.has(char):
+                out.append(char)
+            elif unicodedata.category(char) == "Cf":
+                continue  # an invisible format character (a joiner, a direction mark) no font has: nothing lost
+            else:
+                out.append(UNDRAWN)
+                lost.append(char)
+        return "".join(out), "".join(lost)
 
 
 def _fit(pdf: FPDF, text: str, width: float, max_lines: int) -> list[str]:
     """``text`` wrapped at words into at most ``max_lines`` lines of ``width``; the last cut with "..."."""
     lines: list[str] = []
-    words = _latin1(text).split()
+    words = text.split()
     while words and len(lines) < max_lines:
         line = words.pop(0)
         while pdf.get_string_width(line) > width and len(line) > 1:  # one word wider than the label
@@ -182,16 +251,17 @@ def _draw_qr(pdf: FPDF, url: str, x: float, y: float, side: float) -> None:
                      style="F")
 
 
-def _draw_text(pdf: FPDF, label: Label, x: float, y: float, width: float) -> None:
+def _draw_text(pdf: FPDF, texts: tuple[str, str, str], x: float, y: float, width: float) -> None:
+    """Tag (bold, one line), name (three lines) and place (two), each already drawable."""
+    tag, name, place = texts
     top = y
-    pdf.set_font("helvetica", "B", 10)
+    pdf.set_font(FONT, "B", 10)
     tag_size = 10.0
-    while tag_size > 7 and pdf.get_string_width(_latin1(label.tag)) > width:  # a long tag in smaller type
+    while tag_size > 7 and pdf.get_string_width(tag) > width:  # a long tag in smaller type
         tag_size -= 0.5
         pdf.set_font_size(tag_size)
-    for style, size, text, max_lines in (("B", tag_size, label.tag, 1), ("", 7.5, label.name, 3),
-                                         ("", 6.5, label.place, 2)):
-        pdf.set_font("helvetica", style, size)
+    for style, size, text, max_lines in (("B", tag_size, tag, 1), ("", 7.5, name, 3), ("", 6.5, place, 2)):
+        pdf.set_font(FONT, style, size)
         line_height = size * 0.3528 * 1.2  # points to millimetres, with leading
         for line in _fit(pdf, text, width, max_lines):
             pdf.set_xy(x, top)
@@ -200,27 +270,44 @@ def _draw_text(pdf: FPDF, label: Label, x: float, y: float, width: float) -> Non
         top += 0.8
 
 
-def pdf(labels: Sequence[Label], paper: str = "a4", skip: int = 0) -> bytes:
+def pdf(labels: Sequence[Label], paper: str = "a4", skip: int = 0,
+        fonts: Sequence[str] | None = None) -> PrintedPdf:
     """A PDF of ``SHEETS[paper]``: the first ``skip`` positions left empty (a partly used sheet), then
-    one label per asset, 24 to a page."""
+    one label per asset, 24 to a page. ``fonts``: fallback font files (``SHOPDB_LABEL_FONTS``); None:
+    the server's installed fonts, through fontconfig."""
     sheet = SHEETS[paper]
     document = FPDF(unit="mm", format=(sheet.width, sheet.height))
+    texts = [tuple(_printable(t) for t in (label.tag, label.name, label.place)) for label in labels]
+    drawn = _Fonts(document, (t for three in texts for t in three), fonts)
+    undrawn: dict[int, str] = {}
     document.set_title("ShopDB labels")
     document.set_creator("ShopDB")
     document.set_auto_page_break(False)
     document.set_margin(0)
     document.set_fill_color(0)
-    for index, label in enumerate(labels, start=skip):
+    for index, (label, three) in enumerate(zip(labels, texts, strict=True), start=skip):
         if index % sheet.per_page == 0 or document.page == 0:
             document.add_page()
         qr_x, qr_y, side = sheet.qr_box(index)
         _draw_qr(document, label.url, qr_x, qr_y, side)
         x, _, width, _ = sheet.label_box(index)
         text_x = qr_x + side + PADDING
-        _draw_text(document, label, text_x, qr_y + 0.5, x + width - PADDING - text_x)
+        printable = [drawn.drawable(text) for text in three]
+        lost = "".join(dict.fromkeys("".join(missing for _, missing in printable)))
+        if lost:
+            undrawn[label.assetid] = lost
+        _draw_text(document, (printable[0][0], printable[1][0], printable[2][0]), text_x, qr_y + 0.5,
+                   x + width - PADDING - text_x)
     if document.page == 0:
         document.add_page()
-    return bytes(document.output())
+    printed = PrintedPdf(bytes(document.output()), undrawn)
+    if undrawn:
+        characters = printed.undrawn_characters
+        label_fonts.warn_once(
+            f"undrawn:{characters}",
+            "labels: no font draws %s (%s), printed as U+FFFD; name a font that has them in SHOPDB_LABEL_FONTS",
+            characters, label_fonts.code_points(characters))
+    return printed
 
 
 # --- ZPL ---------------------------------------------------------------------------------------------
@@ -228,6 +315,10 @@ def pdf(labels: Sequence[Label], paper: str = "a4", skip: int = 0) -> bytes:
 # A 2.25" × 1.25" label at 203 dpi (8 dots/mm), the common asset-tag size; a 300 dpi printer prints the
 # same layout smaller, still readable.
 ZPL_WIDTH, ZPL_HEIGHT, ZPL_MARGIN = 457, 254, 14
+# Text is sent as UTF-8 (^CI28), and printed by the printer's own font: its resident font 0 (^A0) draws
+# Latin text; a font stored on the printer that has the plant's script (SHOPDB_ZPL_FONT, "E:TT0003M_.TTF")
+# is used instead through ^A@. Which fonts a printer holds, its own directory listing (^WD) says.
+ZPL_FONT_NAME = re.compile(r"[REBA]:[A-Z0-9_\-]{1,16}\.(TTF|TTE|FNT)", re.IGNORECASE)
 
 
 def _zpl_field(text: str) -> str:
@@ -236,18 +327,33 @@ def _zpl_field(text: str) -> str:
     return f"^FH^FD{escaped}^FS"
 
 
-def _zpl_text(x: int, y: int, width: int, font: tuple[int, int], lines: int, text: str) -> str:
-    """A block of ``lines`` lines of the printer's scalable font (height, width in dots), wrapped by the
-    printer (``^FB``); text longer than the block is cut here with "...", since the printer would print
-    the overflow over the last line."""
+def _zpl_text(x: int, y: int, width: int, font: tuple[int, int], lines: int, text: str,
+              printer_font: str | None = None) -> str:
+    """A block of ``lines`` lines of a scalable font (height, width in dots) — the printer's font 0, or
+    ``printer_font`` stored on it — wrapped by the printer (``^FB``); text longer than the block is cut
+    here with "...", since the printer would print the overflow over the last line."""
     height, char_width = font
     room = max(1, width * 10 // (char_width * 6)) * lines  # a character is about 0.6 of the font's width
     cut = text if len(text) <= room else text[: max(room - 3, 1)].rstrip() + "..."
-    return f"^FO{x},{y}^A0N,{height},{char_width}^FB{width},{lines},2,L{_zpl_field(cut)}"
+    chosen = f"^A@N,{height},{char_width},{printer_font}" if printer_font else f"^A0N,{height},{char_width}"
+    return f"^FO{x},{y}{chosen}^FB{width},{lines},2,L{_zpl_field(cut)}"
 
 
-def zpl_label(label: Label) -> str:
-    """One label, ``^XA`` to ``^XZ``: the QR code (``^BQ``, model 2) left, the text right of it."""
+def zpl_font(name: str | None) -> str | None:
+    """``SHOPDB_ZPL_FONT`` if it names a printer font (``E:TT0003M_.TTF``), upper-cased as the printer lists
+    it; else None (font 0), with a warning for a name that is not one."""
+    if not name or not name.strip():
+        return None
+    if not ZPL_FONT_NAME.fullmatch(name.strip()):
+        label_fonts.warn_once(f"zpl:{name}", "labels: SHOPDB_ZPL_FONT %r is not a printer font name like "
+                                             "E:TT0003M_.TTF; ZPL labels use the printer's font 0", name)
+        return None
+    return name.strip().upper()
+
+
+def zpl_label(label: Label, printer_font: str | None = None) -> str:
+    """One label, ``^XA`` to ``^XZ``: the QR code (``^BQ``, model 2) left, the text right of it, in the
+    printer's font 0 or ``printer_font`` (see ``zpl_font``)."""
     # The printer encodes the code itself; only its size is needed here (the same for every mask, and
     # a fixed mask spares the search for the best one).
     modules = segno.make(label.url, error=QR_ERROR, boost_error=False, mask=0).symbol_size(border=0)[0]
@@ -259,13 +365,15 @@ def zpl_label(label: Label) -> str:
         "^XA", "^CI28", f"^PW{ZPL_WIDTH}", f"^LL{ZPL_HEIGHT}", "^LH0,0",
         # M: error correction level; A: automatic data mode.
         f"^FO{ZPL_MARGIN},{ZPL_MARGIN}^BQN,2,{magnification}{_zpl_field('MA,' + label.url)}",
-        _zpl_text(text_x, ZPL_MARGIN + 8, text_width, (tag_width + 4, tag_width), 1, label.tag),
-        _zpl_text(text_x, ZPL_MARGIN + 48, text_width, (22, 20), 3, label.name),
-        _zpl_text(text_x, ZPL_MARGIN + 130, text_width, (20, 18), 3, label.place),
+        _zpl_text(text_x, ZPL_MARGIN + 8, text_width, (tag_width + 4, tag_width), 1, label.tag, printer_font),
+        _zpl_text(text_x, ZPL_MARGIN + 48, text_width, (22, 20), 3, label.name, printer_font),
+        _zpl_text(text_x, ZPL_MARGIN + 130, text_width, (20, 18), 3, label.place, printer_font),
         "^XZ",
     ])
 
 
-def zpl(labels: Sequence[Label]) -> str:
-    """One ``^XA…^XZ`` per label, ready to send to the printer as is."""
-    return "".join(zpl_label(label) + "\n" for label in labels)
+def zpl(labels: Sequence[Label], printer_font: str | None = None) -> str:
+    """One ``^XA…^XZ`` per label, ready to send to the printer as is (UTF-8). ``printer_font``:
+    ``SHOPDB_ZPL_FONT``, a font stored on the printer for scripts its font 0 lacks."""
+    chosen = zpl_font(printer_font)
+    return "".join(zpl_label(label, chosen) + "\n" for label in labels)
