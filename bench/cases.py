@@ -5,7 +5,7 @@ an index range with LIMIT (no COUNT, no OFFSET, no ORM), run on a plain DB-API c
 database, and the rows turned into JSON. "Last page" is the last full page (50 rows, like the first
 page, so the two compare). A deep page's floor starts right after the last row of the page before it
 — what a keyset cursor does — whether the API call reached it by cursor or by page number. A
-search's floor fetches its known hit through the ``asset_tag`` index: an index lookup is the least a
+search's floor fetches its known hit through the ``asset_tag_key`` index: an index lookup is the least a
 search index can cost. The floor uses the indexes the schema has; ``EXPLAIN`` of each floor is kept
 in the results JSON.
 """
@@ -23,12 +23,13 @@ FILTER = ("status", "in_repair")  # a few percent of the plant: a selective filt
 
 ASSET_COLUMNS = ("a.assetid, a.asset_tag, a.name, t.name AS asset_type, a.status, a.site_id, a.location_id, "
                  "a.manufacturer, a.model, a.serial_number, a.notes, a.version, a.created_at, a.updated_at")
-ORDER = "ORDER BY a.asset_tag, a.assetid"
-AFTER = "WHERE a.asset_tag >= ? AND (a.asset_tag > ? OR a.assetid > ?)"  # (tag, id) > cursor, index-friendly
+# Lists sort text by its case-folded key (docs/adr/0026): the floor walks the same index.
+ORDER = "ORDER BY a.asset_tag_key, a.assetid"
+AFTER = "WHERE a.asset_tag_key >= ? AND (a.asset_tag_key > ? OR a.assetid > ?)"  # (key, id) > cursor, index-friendly
 
 
 def asset_page(where: str = "") -> str:
-    """50 assets by the ``asset_tag`` index first, then their types: no planner can make the join drive the
+    """50 assets by the ``asset_tag_key`` index first, then their types: no planner can make the join drive the
     scan (MariaDB otherwise reads ``asset_types`` first and sorts every asset)."""
     return (f"SELECT {ASSET_COLUMNS} FROM (SELECT * FROM assets a {where} {ORDER} LIMIT {PER_PAGE}) a "
             f"JOIN asset_types t ON t.id = a.asset_type_id {ORDER}")
@@ -57,7 +58,7 @@ class PlantFacts:
 
     assets: int
     pages: int  # the last full page: same 50 rows as the first, so the two compare
-    before_last: tuple[str, int] | None  # the last (asset_tag, assetid) of the page before it
+    before_last: tuple[str, int] | None  # the last (asset_tag_key, assetid) of the page before it
     detail_assetid: int
     search_tag: str
 
@@ -108,11 +109,11 @@ def plant_facts(conn: Any, dialect: str) -> PlantFacts:
     pages = max(1, assets // PER_PAGE)
     before_last = None
     if pages > 1:
-        row = fetch(conn, dialect, f"SELECT a.asset_tag, a.assetid FROM assets a {ORDER} LIMIT 1 OFFSET ?",
+        row = fetch(conn, dialect, f"SELECT a.asset_tag_key, a.assetid FROM assets a {ORDER} LIMIT 1 OFFSET ?",
                     ((pages - 1) * PER_PAGE - 1,))[0]
-        before_last = (row["asset_tag"], row["assetid"])
+        before_last = (row["asset_tag_key"], row["assetid"])
     middle = fetch(conn, dialect, "SELECT assetid FROM assets ORDER BY assetid LIMIT 1 OFFSET ?", (assets // 2,))
-    found = fetch(conn, dialect, "SELECT asset_tag FROM assets WHERE asset_tag = ?", (SEARCH_TAG,))
+    found = fetch(conn, dialect, "SELECT asset_tag FROM assets WHERE asset_tag_key = ?", (SEARCH_TAG.casefold(),))
     if not found:  # a plant too small for PC-000123: the first PC
         found = fetch(conn, dialect, "SELECT min(asset_tag) AS asset_tag FROM assets WHERE asset_tag LIKE 'PC-%'")
     return PlantFacts(assets, pages, before_last, middle[0]["assetid"], found[0]["asset_tag"])
@@ -140,10 +141,10 @@ def cases(facts: PlantFacts, keyset_path: str | None) -> list[Case]:
         Case("detail", "detail", f"/api/v1/assets/{facts.detail_assetid}",
              f"{ASSETS} WHERE a.assetid = ?", (facts.detail_assetid,)),
         Case(f"/assets?q={facts.search_tag}", "search", f"/api/v1/assets?q={facts.search_tag}&per_page={PER_PAGE}",
-             f"{ASSETS} WHERE a.asset_tag = ? {ORDER} LIMIT {PER_PAGE}", (facts.search_tag,)),
+             f"{ASSETS} WHERE a.asset_tag_key = ? {ORDER} LIMIT {PER_PAGE}", (facts.search_tag.casefold(),)),
         Case(f"/search?q={facts.search_tag}", "search", f"/api/v1/search?q={facts.search_tag}&per_page={PER_PAGE}",
              f"SELECT {HIT_COLUMNS} FROM assets a JOIN asset_types t ON t.id = a.asset_type_id "
-             f"WHERE a.asset_tag = ? {ORDER} LIMIT {PER_PAGE}", (facts.search_tag,)),
+             f"WHERE a.asset_tag_key = ? {ORDER} LIMIT {PER_PAGE}", (facts.search_tag.casefold(),)),
     ]
 
 

@@ -25,9 +25,9 @@ def _seed(conn) -> None:
 
 
 def _asset(conn, tag: str, status: str = "active", site: int = 1) -> None:
-    conn.execute(text("INSERT INTO assets (asset_tag, asset_tag_key, name, asset_type_id, status, site_id, version, "
-                      f"created_at, updated_at) VALUES ('{tag}', '{tag.casefold()}', 'n', 1, '{status}', {site}, 1, "
-                      f"'{NOW}', '{NOW}')"))
+    conn.execute(text("INSERT INTO assets (asset_tag, asset_tag_key, name, name_key, asset_type_id, status, site_id, "
+                      f"version, created_at, updated_at) VALUES ('{tag}', '{tag.casefold()}', 'n', 'n', 1, "
+                      f"'{status}', {site}, 1, '{NOW}', '{NOW}')"))
 
 
 @pytest.fixture
@@ -57,8 +57,10 @@ def test_status_check_and_foreign_keys_are_enforced_by_the_database(engine):
 def test_list_filter_and_search_columns_are_indexed(engine):
     indexed = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("assets")}
     indexed |= {tuple(u["column_names"]) for u in inspect(engine).get_unique_constraints("assets")}
-    # A filter is served when an index starts with its columns (the list indexes end in the key: ADR 0019).
-    for columns in (("name",), ("status",), ("asset_type_id",), ("serial_number",), ("site_id", "asset_tag")):
+    # A filter is served when an index starts with its columns (the list indexes end in the key: ADR 0019);
+    # text with a normalised key is looked up by its key too (``ordering.equal_to``: ADR 0026).
+    for columns in (("name_key",), ("asset_tag_key",), ("status",), ("asset_type_id",), ("serial_number",),
+                    ("site_id", "asset_tag")):
         assert any(index[:len(columns)] == columns for index in indexed), columns
 
 

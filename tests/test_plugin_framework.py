@@ -191,8 +191,9 @@ def test_legacy_create_all_deploy_without_version_tables_is_adopted(db_url, plug
                               "VALUES ('S', 's', 's', 'UTC', 1, '2024-01-01', '2024-01-01')"))
             conn.execute(text("INSERT INTO asset_types (name, label, created_at, updated_at) "
                               "VALUES ('gadgets', 'G', '2024-01-01', '2024-01-01')"))
-            conn.execute(text("INSERT INTO assets (asset_tag, asset_tag_key, name, asset_type_id, status, site_id, "
-                              "version, created_at, updated_at) VALUES ('OLD-1', 'old-1', 'old', 1, 'active', 1, 1, "
+            conn.execute(text("INSERT INTO assets (asset_tag, asset_tag_key, name, name_key, asset_type_id, status, "
+                              "site_id, version, created_at, updated_at) VALUES ('OLD-1', 'old-1', 'old', 'old', 1, "
+                              "'active', 1, 1, "
                               "'2024-01-01', '2024-01-01')"))
             conn.execute(text("INSERT INTO gadgets (assetid, colour) VALUES (1, 'blue')"))
         db.engine.dispose()

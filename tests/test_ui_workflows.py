@@ -158,6 +158,20 @@ def test_the_asset_list_keeps_columns_filters_and_sort_where_people_expect_them(
     expect(page.locator(".pager")).to_contain_text(f"Page {pages} of {pages}")
 
 
+def test_a_list_sorted_by_name_or_tag_ignores_the_case_people_typed(admin):
+    page = admin
+    table = page.locator("[data-test=asset-table]")
+    printers = api_get(page, "/api/v1/printers?sort=-asset_tag&per_page=3")["data"]
+    names = ["aardvark office", "Aardwolf hall", "aarhus cell"]  # case-sensitive order would start with "A"
+    for printer, name in zip(printers, reversed(names), strict=True):
+        api_write(page, "PATCH", f"/api/v1/assets/{printer['assetid']}", {"name": name, "version": printer["version"]})
+    page.goto("/assets?sort=name")
+    for row, name in enumerate(names):
+        expect(table.locator("tbody tr").nth(row)).to_contain_text(name)
+    tags = api_get(page, "/api/v1/assets?sort=asset_tag&per_page=25")["data"]
+    assert [t["asset_tag"].casefold() for t in tags] == sorted(t["asset_tag"].casefold() for t in tags)
+
+
 def test_bulk_edit_and_delete_ask_once_and_report_each_row(admin):
     page = admin
     table = page.locator("[data-test=asset-table]")

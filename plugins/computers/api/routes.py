@@ -27,7 +27,7 @@ def controlled_by(assetid: int) -> list[dict]:
         select(AssetRelationship.id, Asset)
         .join(Asset, Asset.assetid == AssetRelationship.target_assetid)
         .where(AssetRelationship.kind == CONTROLS, AssetRelationship.source_assetid == assetid)
-        .order_by(Asset.asset_tag, Asset.assetid)
+        .order_by(Asset.asset_tag_key, Asset.assetid)
     ).all()
     return [{"relationship_id": rel_id, "assetid": a.assetid, "asset_tag": a.asset_tag, "name": a.name,
              "status": a.status, "site_id": a.site_id, "asset_type": a.asset_type.name}

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from shopdb.plugins.toolkit import asset_site_column, asset_site_constraints, db
+from shopdb.plugins.toolkit import CASE_FOLDED, asset_site_column, asset_site_constraints, db
 
 from ..addresses import mac_or_none
 
@@ -41,11 +41,12 @@ class Computer(db.Model):
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
     site_id: Mapped[int] = asset_site_column()
-    hostname: Mapped[str] = mapped_column(String(253), nullable=False)
+    # Stored lower-case (below): sorted as it is, by its unique index (docs/adr/0026).
+    hostname: Mapped[str] = mapped_column(String(253), nullable=False, info={CASE_FOLDED: True})
     os_name: Mapped[str | None] = mapped_column(String(64), index=True)
     os_version: Mapped[str | None] = mapped_column(String(64))
     domain: Mapped[str | None] = mapped_column(String(253))
-    mac_address: Mapped[str | None] = mapped_column(String(17))  # indexed by its unique constraint
+    mac_address: Mapped[str | None] = mapped_column(String(17), info={CASE_FOLDED: True})  # indexed: unique
     primary_ip: Mapped[str | None] = mapped_column(String(45), index=True)
     pc_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)  # a slug of the choice set pc_type
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

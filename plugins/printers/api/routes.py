@@ -34,7 +34,7 @@ def _computers_of(assetid: int) -> list[dict]:
         select(AssetRelationship, Asset)
         .join(Asset, Asset.assetid == AssetRelationship.target_assetid)
         .where(AssetRelationship.kind == PRINTS_FOR, AssetRelationship.source_assetid == assetid)
-        .order_by(Asset.asset_tag, Asset.assetid)
+        .order_by(Asset.asset_tag_key, Asset.assetid)
     ).all()
     return [{"relationship_id": rel.id, "assetid": a.assetid, "asset_tag": a.asset_tag,
              "name": a.name} for rel, a in rows]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from shopdb.plugins.toolkit import asset_site_column, asset_site_constraints, db
+from shopdb.plugins.toolkit import CASE_FOLDED, asset_site_column, asset_site_constraints, db
 
 # An open vocabulary (docs/adr/0013): the bundled values; an admin adds more (`shopdb choices add printer_type`).
 PRINTER_TYPE_CHOICES = (
@@ -33,7 +33,7 @@ class Printer(db.Model):
         ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True
     )
     site_id: Mapped[int] = asset_site_column()
-    hostname: Mapped[str | None] = mapped_column(String(253))  # indexed by its unique constraint
+    hostname: Mapped[str | None] = mapped_column(String(253), info={CASE_FOLDED: True})  # indexed: unique
     ip_address: Mapped[str | None] = mapped_column(String(45), index=True)
     queue_name: Mapped[str | None] = mapped_column(String(120))
     driver: Mapped[str | None] = mapped_column(String(200))

@@ -26,6 +26,7 @@ from sqlalchemy import Select, and_, false, inspect, or_, true
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, Label, UnaryExpression
 
+from . import ordering
 from .errors import BadRequest
 
 _DIRECTIONS = {operators.asc_op: False, operators.desc_op: True}
@@ -67,7 +68,7 @@ def order_keys(stmt: Select, dialect: str) -> list[OrderKey] | None:
             return None
         # Unless the ORDER BY says, NULLs sit where the database puts them: PostgreSQL sorts them largest.
         smallest = dialect != "postgresql" if nulls is None else (nulls == "first") != descending
-        keys.append(OrderKey(element, descending, smallest, getattr(element, "nullable", True) is not False))
+        keys.append(OrderKey(element, descending, smallest, ordering.nullable(element)))
     return keys
 
 

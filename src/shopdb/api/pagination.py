@@ -19,7 +19,7 @@ from flask import current_app, request
 from sqlalchemy import BigInteger, Select, false, func, inspect, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
-from . import keyset, responses
+from . import keyset, ordering, responses
 from .errors import MAX_INT, BadRequest
 
 # Query parameters every list understands; anything else must be a declared filter.
@@ -134,7 +134,7 @@ def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Selec
         if not values:
             continue
         coerced = [_coerce(name, column, v) for v in values]
-        stmt = stmt.where(column == coerced[0] if len(coerced) == 1 else column.in_(coerced))
+        stmt = stmt.where(ordering.equal_to(column, coerced))
 
     q = (args.get("q") or "").strip()
     if q:
@@ -168,10 +168,13 @@ def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Selec
 
 
 def _ordered(column: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
-    """``column`` ascending or descending, with NULLs first ascending (last descending) on every database:
-    SQLite and MariaDB sort them so natively; PostgreSQL is told to (ADR 0019)."""
+    """``column`` ascending or descending, text without regard to case (``ordering``), with NULLs first
+    ascending (last descending) on every database: SQLite and MariaDB sort them so natively; PostgreSQL
+    is told to (ADR 0019)."""
+    dialect = _dialect()
+    column = ordering.sort_expression(column, dialect)
     term = column.desc() if descending else column.asc()
-    if _dialect() != "postgresql" or getattr(column, "nullable", True) is False:
+    if dialect != "postgresql" or not ordering.nullable(column):
         return term
     return term.nulls_last() if descending else term.nulls_first()
 

@@ -9,10 +9,10 @@ The order is therefore: ``refuse_duplicates`` / ``planned_keys`` (reads only), t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from ..core.models.keys import normal_key
 
@@ -105,6 +105,20 @@ def has_constraint(table: str, name: str) -> bool:
     names |= {u["name"] for u in inspector.get_unique_constraints(table)}
     names |= {f["name"] for f in inspector.get_foreign_keys(table)}
     return name in names
+
+
+def swap_indexes(table: str, create: dict[str, list[str]], drop: Iterable[str]) -> None:
+    """Create the indexes of ``create`` (name → columns), then drop those named in ``drop``: each only if
+    missing or present, so a database whose baseline came from newer models is left as it is. Creating
+    first keeps an index on a foreign key's columns throughout (MariaDB refuses to drop the last one).
+    Offline (``--sql``) the script assumes the previous revision's indexes."""
+    existing = None if context.is_offline_mode() else {i["name"] for i in sa.inspect(op.get_bind()).get_indexes(table)}
+    for name, columns in create.items():
+        if existing is None or name not in existing:
+            op.create_index(name, table, columns)
+    for name in drop:
+        if existing is None or name in existing:
+            op.drop_index(name, table_name=table)
 
 
 def add_key_column(table: str, key: str, length: int, *, nullable: bool = False) -> None:

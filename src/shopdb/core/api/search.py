@@ -41,7 +41,7 @@ def search_statement(q: str) -> Select:
         .join(SearchDocument, SearchDocument.assetid == Asset.assetid)
         .join(AssetType, AssetType.id == Asset.asset_type_id)
         .where(search_index.matches(q))
-        .order_by(rank, Asset.asset_tag, Asset.assetid)
+        .order_by(rank, Asset.asset_tag_key, Asset.assetid)
     )
 
 

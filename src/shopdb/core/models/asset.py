@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ...api.ordering import CASE_FOLDED
 from ...extensions import db
 from .base import TimestampMixin, VersionedMixin
 from .keys import ASSET_SITE_INFO, key_column, key_length
@@ -27,18 +28,19 @@ class AssetType(TimestampMixin, db.Model):
 
 
 # The lists' indexes (docs/adr/0019): each ends in the primary key, the lists' tiebreak, so the database
-# reads a page — by cursor at any depth — as one index range scan with LIMIT and no sort. The default
-# sort (asset_tag) alone, and behind the filters a plant uses most: site (and the site-limited users'
-# scope), site and status, status, type (every plugin's list) and location. Sorting by name is the other
-# common order. Rarer orders (serial, manufacturer, dates) sort their filtered rows instead.
+# reads a page — by cursor at any depth — as one index range scan with LIMIT and no sort. Text sorts by
+# its case-folded key (docs/adr/0026), so the indexes hold the keys: the default sort (asset_tag) alone,
+# and behind the filters a plant uses most: site (and the site-limited users' scope), site and status,
+# status, type (every plugin's list) and location. Sorting by name is the other common order. Rarer
+# orders (serial, manufacturer, dates) sort their filtered rows instead.
 LIST_INDEXES = (
-    Index("ix_assets_asset_tag_assetid", "asset_tag", "assetid"),
-    Index("ix_assets_name_assetid", "name", "assetid"),
-    Index("ix_assets_site_id_asset_tag_assetid", "site_id", "asset_tag", "assetid"),
-    Index("ix_assets_site_id_status_asset_tag_assetid", "site_id", "status", "asset_tag", "assetid"),
-    Index("ix_assets_status_asset_tag_assetid", "status", "asset_tag", "assetid"),
-    Index("ix_assets_asset_type_id_asset_tag_assetid", "asset_type_id", "asset_tag", "assetid"),
-    Index("ix_assets_location_id_asset_tag_assetid", "location_id", "asset_tag", "assetid"),
+    Index("ix_assets_asset_tag_key_assetid", "asset_tag_key", "assetid"),
+    Index("ix_assets_name_key_assetid", "name_key", "assetid"),
+    Index("ix_assets_site_id_asset_tag_key_assetid", "site_id", "asset_tag_key", "assetid"),
+    Index("ix_assets_site_id_status_asset_tag_key_assetid", "site_id", "status", "asset_tag_key", "assetid"),
+    Index("ix_assets_status_asset_tag_key_assetid", "status", "asset_tag_key", "assetid"),
+    Index("ix_assets_asset_type_id_asset_tag_key_assetid", "asset_type_id", "asset_tag_key", "assetid"),
+    Index("ix_assets_location_id_asset_tag_key_assetid", "location_id", "asset_tag_key", "assetid"),
 )
 
 
@@ -60,8 +62,9 @@ class Asset(TimestampMixin, VersionedMixin, db.Model):
     asset_tag: Mapped[str] = mapped_column(String(64), nullable=False)
     asset_tag_key: Mapped[str] = key_column("asset_tag", length=key_length(64))
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_key: Mapped[str] = key_column("name", length=key_length(200))  # sorts by name whatever the case
     asset_type_id: Mapped[int] = mapped_column(ForeignKey("asset_types.id", ondelete="RESTRICT"), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="active", info={CASE_FOLDED: True})
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="SET NULL"))
     manufacturer: Mapped[str | None] = mapped_column(String(120), index=True)

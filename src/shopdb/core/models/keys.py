@@ -23,7 +23,10 @@ from typing import Any
 from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, column, event, select, table
 from sqlalchemy.orm import Mapper, mapped_column
 
-KEY_INFO = "shopdb_key_of"  # Column.info: the source columns of a normalised key, public field last
+# Column.info: the source columns of a normalised key, public field last. Lists sort a text column by its
+# key (``shopdb.api.ordering``), which is why the name lives with the ordering rules.
+from ...api.ordering import KEY_INFO, fold
+
 ASSET_SITE_INFO = "shopdb_asset_site"  # Column.info: this column copies assets.site_id
 KEY_SEPARATOR = "|"
 
@@ -39,7 +42,7 @@ def normal_key(values: Sequence[Any]) -> str | None:
     """
     if not values or values[-1] is None:
         return None
-    return KEY_SEPARATOR.join("" if v is None else str(v).casefold() for v in values)
+    return KEY_SEPARATOR.join("" if v is None else fold(v) for v in values)
 
 
 def key_length(*source_lengths: int) -> int:

@@ -11,8 +11,8 @@ foreign keys MariaDB backs with an index keep one; the new ones are created befo
 Indexes are created only when missing: a database whose baseline ran after the models gained them
 (fresh installs, ADR 0004) already has them.
 """
-import sqlalchemy as sa
-from alembic import context, op
+
+from shopdb.plugins.key_migrations import swap_indexes
 
 revision = "0007"
 down_revision = "0006"
@@ -38,26 +38,9 @@ REPLACED = {
 }
 
 
-def _existing() -> set[str] | None:
-    """The names of the indexes on ``assets``; None offline (the SQL then assumes revision 0006)."""
-    if context.is_offline_mode():
-        return None
-    return {index["name"] for index in sa.inspect(op.get_bind()).get_indexes("assets")}
-
-
-def _swap(create: dict[str, list[str]], drop: dict[str, list[str]]) -> None:
-    existing = _existing()
-    for name, columns in create.items():
-        if existing is None or name not in existing:
-            op.create_index(name, "assets", columns)
-    for name in drop:
-        if existing is None or name in existing:
-            op.drop_index(name, table_name="assets")
-
-
 def upgrade() -> None:
-    _swap(LIST_INDEXES, REPLACED)
+    swap_indexes("assets", LIST_INDEXES, REPLACED)
 
 
 def downgrade() -> None:
-    _swap(REPLACED, LIST_INDEXES)
+    swap_indexes("assets", REPLACED, LIST_INDEXES)

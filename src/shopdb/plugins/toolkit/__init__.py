@@ -30,6 +30,7 @@ from ...api import (
 from ...api.concurrency import expected_version
 from ...api.matches import search_matches
 from ...api.openapi import LIST_PARAMETERS, envelope, list_envelope
+from ...api.ordering import CASE_FOLDED
 from ...api.pagination import (
     LIKE_ESCAPE,
     RESERVED_ARGS,
@@ -124,6 +125,9 @@ __all__ = [
     # API conventions
     "responses", "envelope", "list_envelope", "LIST_PARAMETERS", "ListSpec", "apply_list_args", "list_response",
     "paginate", "RESERVED_ARGS", "LIKE_ESCAPE", "like_pattern", "search_matches", "expected_version",
+    # Column.info flag: text stored in one case (hostnames, MACs) sorts as it is, served by its index
+    # (docs/adr/0026); other text sorts by its normalised key or lower(text)
+    "CASE_FOLDED",
     # search index (docs/adr/0018): what a plugin adds to an asset's search document beside its extension
     "SearchSource",
     # auth

@@ -1,0 +1,87 @@
+"""How lists order text: without regard to case, alike on every database (docs/adr/0026).
+
+A plant types ``m-100``, ``M-101`` and ``Press 7`` and expects them in that order, as a spreadsheet sorts
+them. The databases disagree by default: MariaDB's ``utf8mb4_*_ci`` collations ignore case, SQLite's
+``BINARY`` and PostgreSQL's ``C`` collations put every capital before every small letter. So a list
+sorts a text column by
+
+* its **normalised key column** when the model keeps one (``asset_tag`` → ``asset_tag_key``, the case-folded
+  value the model layer fills on every write, docs/adr/0008): a plain column, indexed like any other,
+  so the order is served by an index on all three databases;
+* the column itself when its values are stored in one case already (``info={CASE_FOLDED: True}``:
+  hostnames, MACs, choice slugs) or on MariaDB (its collations ignore case);
+* otherwise ``lower(column)``, which SQLite and PostgreSQL sort by reading and sorting the rows.
+
+Equal keys are then ordered by the list's tiebreak (the primary key), so ``M-1`` and ``m-1`` keep a
+stable order between pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, and_, func
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+# Column.info: the source columns of a normalised key, public field last (filled by the model layer).
+KEY_INFO = "shopdb_key_of"
+# Column.info: the values are stored in one case (normalised on write), so they sort as they are.
+CASE_FOLDED = "shopdb_case_folded"
+
+
+def _column(expression: Any) -> Any:
+    """The Core column behind an ORM attribute (``Asset.asset_tag``) or the expression itself."""
+    clause = getattr(expression, "__clause_element__", None)
+    return clause() if clause is not None else expression
+
+
+def _key_column(column: Any) -> Any | None:
+    """The normalised key kept for ``column`` alone, on the same table (or alias), or None."""
+    table = getattr(column, "table", None)
+    name = getattr(column, "name", None)
+    if table is None or name is None or not hasattr(table, "c"):
+        return None
+    for candidate in table.c:
+        if candidate.info.get(KEY_INFO) == (name,):
+            return candidate
+    return None
+
+
+def fold(value: Any) -> str:
+    """The case-folded form a normalised key holds. ``casefold`` (not ``lower``) is Unicode's caseless match:
+    ``STRASSE`` and ``straße`` fold alike, as they compare under MariaDB's ``utf8mb4_unicode_ci``."""
+    return str(value).casefold()
+
+
+def equal_to(expression: Any, values: list[Any]) -> ColumnElement[bool]:
+    """``expression`` equals one of ``values``; on a column with a normalised key the key is compared too,
+    so the lookup is served by the key's indexes (the lists' indexes hold keys, not the text itself)."""
+    matched = expression == values[0] if len(values) == 1 else expression.in_(values)
+    key = _key_column(_column(expression))
+    if key is None:
+        return matched
+    folded = sorted({fold(v) for v in values})
+    return and_(key == folded[0] if len(folded) == 1 else key.in_(folded), matched)
+
+
+def sort_expression(expression: Any, dialect: str) -> ColumnElement[Any]:
+    """What a list orders by when a client sorts by ``expression`` (see the module's docstring)."""
+    column = _column(expression)
+    if not isinstance(getattr(column, "type", None), String):
+        return expression
+    key = _key_column(column)
+    if key is not None:
+        return key
+    if dialect == "mysql" or getattr(column, "info", {}).get(CASE_FOLDED):
+        return expression
+    return func.lower(expression, type_=column.type)
+
+
+def nullable(expression: Any) -> bool:
+    """Whether ``expression`` may be NULL: a column says; ``lower(column)`` is NULL when its column is."""
+    element = _column(expression)
+    if isinstance(element, FunctionElement):
+        arguments = list(element.clauses)
+        return len(arguments) != 1 or nullable(arguments[0])
+    return getattr(element, "nullable", True) is not False
