@@ -6,11 +6,13 @@ import re
 
 from shopdb.auth.access import is_public
 
-# The whole public surface: liveness, logging in, and the API's own description. Growing this list is a
-# security decision; make it in a review, not by accident.
+# The whole public surface: liveness, logging in, the session probe (it answers only whether the caller's own
+# cookie or token is logged in, so the UI never meets a 401 it would log), and the API's own description.
+# Growing this list is a security decision; make it in a review, not by accident.
 PUBLIC = {
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/tokens"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/auth/session"),
     ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs"), ("GET", "/api/v1/docs/static/<path:filename>"),
 }
 

@@ -119,3 +119,50 @@ def test_booleans_must_be_json_booleans(client, auth_headers):
     for value in ("yes", 1, "on"):
         body = {"username": "flag", "password": "Long-password-1", "is_active": value}
         assert client.post("/api/v1/users", json=body, headers=auth_headers).status_code == 422, value
+
+
+def test_the_session_probe_says_logged_out_without_a_401_while_protected_reads_stay_401(app, client, auth_headers):
+    """The web UI's first question on every load. A visitor, a session that expired and a session ended
+    elsewhere (here: the user deactivated, then reactivated with a new password) all get 200
+    ``{"authenticated": false}`` — no 401 for the browser to log — yet /auth/me and the data stay 401."""
+    stranger = app.test_client()
+    assert stranger.get("/api/v1/auth/session").get_json() == {"data": {"authenticated": False}}
+    assert stranger.get("/api/v1/auth/me").status_code == 401
+
+    made = client.post("/api/v1/users", json={"username": "nora", "password": "A-long-password-1", "role": "editor"},
+                       headers=auth_headers).get_json()["data"]
+    browser = app.test_client()
+    assert browser.post("/api/v1/auth/login", json={"username": "nora", "password": "A-long-password-1"}
+                        ).status_code == 200
+    probe = browser.get("/api/v1/auth/session")
+    assert probe.status_code == 200
+    state = probe.get_json()["data"]
+    assert state["authenticated"] is True and (state["username"], state["role"]) == ("nora", "editor")
+    assert state["csrf_token"] == browser.get("/api/v1/auth/me").get_json()["data"]["csrf_token"]
+
+    # Ended server-side by an admin (another client): the browser's cookie is still sent, and refused.
+    for change in ({"is_active": False}, {"is_active": True, "password": "Another-password-2"}):
+        assert client.patch(f"/api/v1/users/{made['id']}", json=change, headers=auth_headers).status_code == 200
+    ended = browser.get("/api/v1/auth/session")
+    assert ended.status_code == 200 and ended.get_json() == {"data": {"authenticated": False}}
+    assert browser.get("/api/v1/auth/me").status_code == 401
+    assert browser.get("/api/v1/assets").status_code == 401
+
+    # A bearer token is answered as itself (no CSRF token); a bad one is still a 401.
+    as_token = client.get("/api/v1/auth/session", headers=auth_headers).get_json()["data"]
+    assert as_token["authenticated"] is True and as_token["username"] == "admin" and as_token["csrf_token"] is None
+    assert stranger.get("/api/v1/auth/session", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_an_expired_session_cookie_is_reported_as_logged_out(app, anonymous_client):
+    import datetime as dt
+    import time
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=1)
+    assert anonymous_client.post("/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+                                 ).status_code == 200
+    assert anonymous_client.get("/api/v1/auth/session").get_json()["data"]["authenticated"] is True
+    time.sleep(2.1)
+    expired = anonymous_client.get("/api/v1/auth/session")
+    assert expired.status_code == 200 and expired.get_json()["data"] == {"authenticated": False}
+    assert anonymous_client.get("/api/v1/assets").status_code == 401

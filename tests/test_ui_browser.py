@@ -14,6 +14,8 @@ from pathlib import Path
 from ui_support import api_get, axe_violations, skip_without_browser, ui_fixtures
 from ui_support import login as login_as
 
+from shopdb.testing import ADMIN_PASSWORD
+
 sync_api = skip_without_browser()
 expect = sync_api.expect
 
@@ -223,7 +225,8 @@ def test_main_pages_report_no_content_security_policy_violation(page):
 
 
 def test_a_logged_out_visit_logs_no_error_and_passes_axe(page):
-    # A first visit has no session to ask about: no /auth/me 401 in the console (the fixture checks).
+    # A first visit asks /auth/session, which answers 200 {authenticated: false}: no /auth/me, no 401 in the
+    # console (the fixture checks).
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url) if "/auth/me" in request.url else None)
     page.goto("/assets?status=active")
@@ -231,6 +234,45 @@ def test_a_logged_out_visit_logs_no_error_and_passes_axe(page):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert not asked, asked
     assert not axe_violations(page)
+
+
+def test_a_session_ended_elsewhere_or_expired_reopens_on_the_login_page_without_a_console_error(
+        page, browser, base_url):
+    """Kim is logged in; an admin (another browser) deactivates and reactivates her with a new password, which
+    ends her sessions server-side. Her reload lands on the login page with a clean console (the fixture fails
+    on any error, the 401 Chromium would log included), and so does a cookie the server no longer accepts
+    (what an expired one is: Flask refuses its signature's age as it refuses a broken signature)."""
+    admin = browser.new_context(base_url=base_url)
+    signed_in = admin.request.post("/api/v1/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+    assert signed_in.ok, signed_in.text()
+    as_admin = {"X-CSRF-Token": signed_in.json()["data"]["csrf_token"]}
+    made = admin.request.post("/api/v1/users", headers=as_admin, data={
+        "username": "kim", "password": "Kims-password-1", "role": "editor"})
+    assert made.ok, made.text()
+    kim = made.json()["data"]["id"]
+
+    login_as(page, expect, "kim", "Kims-password-1")
+    page.goto("/equipment/map")
+    expect(page.locator("[data-test=floormap] g.marker").first).to_be_visible()  # loaded while logged in
+    for change in ({"is_active": False}, {"is_active": True, "password": "Kims-password-2"}):
+        assert admin.request.patch(f"/api/v1/users/{kim}", headers=as_admin, data=change).ok
+    admin.close()
+    assert page.request.get("/api/v1/assets").status == 401  # the cookie is still sent, and refused
+
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)equipment(/|%2F)map"))
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert not page.errors
+
+    login_as(page, expect, "kim", "Kims-password-2")
+    page.goto("about:blank")  # she closes the tab; when she comes back, the cookie is past its age
+    cookie = next(c for c in page.context.cookies() if c["httpOnly"] and "session" in c["name"])
+    stale = cookie["value"][:-2] + ("AA" if not cookie["value"].endswith("AA") else "BB")
+    page.context.add_cookies([{**cookie, "value": stale}])
+    page.goto("/assets")
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)assets"))
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert not page.errors
 
 
 MAIN_PAGES = (

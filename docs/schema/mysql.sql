@@ -209,6 +209,7 @@ CREATE TABLE assets (
 	asset_tag VARCHAR(64) NOT NULL, 
 	asset_tag_key VARCHAR(192) NOT NULL, 
 	name VARCHAR(200) NOT NULL, 
+	name_key VARCHAR(600) NOT NULL, 
 	asset_type_id INTEGER NOT NULL, 
 	status VARCHAR(16) NOT NULL, 
 	site_id INTEGER NOT NULL, 
@@ -228,23 +229,23 @@ CREATE TABLE assets (
 	CONSTRAINT fk_assets_location_id_locations FOREIGN KEY(location_id) REFERENCES locations (id) ON DELETE SET NULL
 );
 
-CREATE INDEX ix_assets_asset_tag_assetid ON assets (asset_tag, assetid);
+CREATE INDEX ix_assets_asset_tag_key_assetid ON assets (asset_tag_key, assetid);
 
-CREATE INDEX ix_assets_asset_type_id_asset_tag_assetid ON assets (asset_type_id, asset_tag, assetid);
+CREATE INDEX ix_assets_asset_type_id_asset_tag_key_assetid ON assets (asset_type_id, asset_tag_key, assetid);
 
-CREATE INDEX ix_assets_location_id_asset_tag_assetid ON assets (location_id, asset_tag, assetid);
+CREATE INDEX ix_assets_location_id_asset_tag_key_assetid ON assets (location_id, asset_tag_key, assetid);
 
 CREATE INDEX ix_assets_manufacturer ON assets (manufacturer);
 
-CREATE INDEX ix_assets_name_assetid ON assets (name, assetid);
+CREATE INDEX ix_assets_name_key_assetid ON assets (name_key, assetid);
 
 CREATE INDEX ix_assets_serial_number ON assets (serial_number);
 
-CREATE INDEX ix_assets_site_id_asset_tag_assetid ON assets (site_id, asset_tag, assetid);
+CREATE INDEX ix_assets_site_id_asset_tag_key_assetid ON assets (site_id, asset_tag_key, assetid);
 
-CREATE INDEX ix_assets_site_id_status_asset_tag_assetid ON assets (site_id, status, asset_tag, assetid);
+CREATE INDEX ix_assets_site_id_status_asset_tag_key_assetid ON assets (site_id, status, asset_tag_key, assetid);
 
-CREATE INDEX ix_assets_status_asset_tag_assetid ON assets (status, asset_tag, assetid);
+CREATE INDEX ix_assets_status_asset_tag_key_assetid ON assets (status, asset_tag_key, assetid);
 
 CREATE UNIQUE INDEX uq_assets_assetid_site_id ON assets (assetid, site_id);
 
@@ -254,12 +255,15 @@ CREATE TABLE floor_plans (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
 	site_id INTEGER NOT NULL, 
 	location_id INTEGER, 
+	area_key INTEGER NOT NULL, 
 	content_type VARCHAR(32) NOT NULL, 
 	image LONGBLOB NOT NULL, 
 	size_bytes INTEGER NOT NULL, 
 	width INTEGER NOT NULL, 
 	height INTEGER NOT NULL, 
 	floor_width FLOAT NOT NULL, 
+	origin_x FLOAT NOT NULL, 
+	origin_y FLOAT NOT NULL, 
 	sha256 VARCHAR(64) NOT NULL, 
 	uploaded_at DATETIME NOT NULL, 
 	uploaded_by VARCHAR(64), 
@@ -267,9 +271,10 @@ CREATE TABLE floor_plans (
 	CONSTRAINT pk_floor_plans PRIMARY KEY (id), 
 	CONSTRAINT ck_floor_plans_size CHECK (width > 0 AND height > 0), 
 	CONSTRAINT ck_floor_plans_floor_width CHECK (floor_width > 0), 
-	CONSTRAINT uq_floor_plans_site_id UNIQUE (site_id), 
+	CONSTRAINT ck_floor_plans_origin CHECK (origin_x >= 0 AND origin_y >= 0), 
+	CONSTRAINT uq_floor_plans_site_id_area_key UNIQUE (site_id, area_key), 
 	CONSTRAINT fk_floor_plans_site_id_sites FOREIGN KEY(site_id) REFERENCES sites (id) ON DELETE CASCADE, 
-	CONSTRAINT fk_floor_plans_location_id_locations FOREIGN KEY(location_id) REFERENCES locations (id) ON DELETE SET NULL
+	CONSTRAINT fk_floor_plans_location_id_locations FOREIGN KEY(location_id) REFERENCES locations (id) ON DELETE CASCADE
 );
 
 CREATE INDEX ix_floor_plans_location_id ON floor_plans (location_id);

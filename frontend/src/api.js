@@ -10,27 +10,6 @@ const WRITERS = new Set(['editor', 'admin'])
 export const canWrite = () => !!session.user && WRITERS.has(session.user.role)
 export const isAdmin = () => !!session.user && session.user.role === 'admin'
 
-// GET /auth/me answers 401 to a browser without a session, and the browser logs every 4xx in its
-// console. The session cookie is HttpOnly, so a flag remembers whether this browser has a session to
-// ask about: a first visit or a page after logging out asks nothing. A session that expired meanwhile
-// costs one 401, after which the flag is gone.
-const SESSION_HINT = 'shopdb.session'
-function hasSessionHint() {
-  try {
-    return window.localStorage.getItem(SESSION_HINT) === '1'
-  } catch {
-    return true // storage disabled: ask the server
-  }
-}
-function setSessionHint(on) {
-  try {
-    if (on) window.localStorage.setItem(SESSION_HINT, '1')
-    else window.localStorage.removeItem(SESSION_HINT)
-  } catch {
-    // storage disabled: the hint is only an optimisation
-  }
-}
-
 export class ApiError extends Error {
   constructor(status, body) {
     const err = (body && body.error) || {}
@@ -56,7 +35,6 @@ export function setUnauthorizedHandler(fn) {
 export function sessionEnded() {
   session.user = null
   session.csrf = null
-  setSessionHint(false)
   onUnauthorized()
 }
 
@@ -122,22 +100,20 @@ export const api = {
   },
 }
 
-export async function checkSession({ force = false } = {}) {
-  if (!force && !hasSessionHint()) {
-    session.user = null
-    session.csrf = null
-    session.checked = true
-    return null
-  }
+// GET /auth/session says whether this browser is logged in without ever answering 401 (a browser logs
+// every 4xx in its console): a first visit, an expired session and one ended elsewhere (logout, password
+// change, deactivation) all get {authenticated: false}, so the login page opens with a clean console.
+// /auth/me and every other resource still answer 401 without a login.
+export async function checkSession() {
   try {
-    const r = await request('GET', '/auth/me', { quiet401: true })
-    session.user = r.data
-    session.csrf = r.data.csrf_token || null
+    const r = await request('GET', '/auth/session', { quiet401: true })
+    const { authenticated, ...user } = r.data || {}
+    session.user = authenticated ? user : null
+    session.csrf = authenticated ? user.csrf_token || null : null
   } catch {
     session.user = null
     session.csrf = null
   }
-  setSessionHint(!!session.user)
   session.checked = true
   return session.user
 }
@@ -145,7 +121,7 @@ export async function checkSession({ force = false } = {}) {
 export async function login(username, password) {
   const r = await request('POST', '/auth/login', { body: { username, password }, quiet401: true })
   session.csrf = r.data.csrf_token
-  await checkSession({ force: true })
+  await checkSession()
   return session.user
 }
 
@@ -155,7 +131,6 @@ export async function logout() {
   } finally {
     session.user = null
     session.csrf = null
-    setSessionHint(false)
   }
 }
 

@@ -44,7 +44,7 @@ function open() {
     if (!source || source.readyState !== EventSource.CLOSED) return
     source = null
     hadFailure = true
-    if (!(await checkSession({ force: true }))) {
+    if (!(await checkSession())) {
       sessionEnded()
       return
     }

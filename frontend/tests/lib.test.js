@@ -7,6 +7,7 @@ import { bulkPatch, runEach } from '../src/lib/bulk.js'
 import { labelsUrl } from '../src/lib/labelLinks.js'
 import { normaliseReport } from '../src/lib/importReport.js'
 import { placeLabels } from '../src/lib/labelPlacement.js'
+import { areaOptions, locationsWithin, floorBox } from '../src/lib/floorAreas.js'
 import { toLocalInput, coerce, buildBody, toInputs } from '../src/schema.js'
 
 describe('the asset list keeps its state in the URL', () => {
@@ -133,5 +134,47 @@ describe('timestamps in forms', () => {
   it('does not send an untouched timestamp of an edited object', () => {
     const original = { starts_at: '2030-01-31T14:00:12.345678Z' }
     expect(buildBody([f], toInputs([f], original), original)).toEqual({})
+  })
+})
+
+describe('the floor map picks a site, then an area of it', () => {
+  const site = [
+    { id: 1, name: 'Hall B', parent_id: null },
+    { id: 2, name: 'Hall A', parent_id: null },
+    { id: 3, name: 'Cell A2', parent_id: 2 },
+    { id: 4, name: 'Cell A1', parent_id: 2 },
+    { id: 5, name: 'Bench', parent_id: 4 },
+    { id: 6, name: 'Cell B1', parent_id: 1 },
+    { id: 7, name: 'Stray', parent_id: 99 }, // its parent is not among the site's locations
+  ]
+  it('offers the areas in tree order, each under its parent, siblings by name', () => {
+    const options = areaOptions(site)
+    expect(options.map((o) => [o.name, o.depth])).toEqual([
+      ['Hall A', 0], ['Cell A1', 1], ['Bench', 2], ['Cell A2', 1], ['Hall B', 0], ['Cell B1', 1], ['Stray', 0]])
+    expect(options[2].label).toBe('\u2003\u2003Bench')
+  })
+  it('lists locations caught in a cycle instead of losing or looping on them', () => {
+    const options = areaOptions([{ id: 1, name: 'A', parent_id: 2 }, { id: 2, name: 'B', parent_id: 1 }])
+    expect(options.map((o) => o.id).sort()).toEqual([1, 2])
+  })
+  it('counts a machine in a hall when it stands in one of the hall\'s cells', () => {
+    expect([...locationsWithin(site, 2)].sort()).toEqual([2, 3, 4, 5])
+    expect([...locationsWithin(site, '6')]).toEqual([6])
+    expect(locationsWithin([{ id: 1, parent_id: 2 }, { id: 2, parent_id: 1 }], 1)).toEqual(new Set([1, 2]))
+  })
+  it('shows an area plan where it lies on the site floor, grown only for a machine outside it', () => {
+    const hall = { origin_x: 100, origin_y: 20, floor_width: 50, floor_height: 25 }
+    expect(floorBox(hall, [])).toEqual({ x: 100, y: 20, w: 50, h: 25 })
+    expect(floorBox(hall, [{ x: 110, y: 30 }])).toEqual({ x: 100, y: 20, w: 50, h: 25 })
+    const grown = floorBox(hall, [{ x: 160, y: 30 }])
+    expect(grown.x).toBe(100)
+    expect(grown.w).toBeCloseTo(61)
+    expect(floorBox(hall, [{ x: 90, y: 30 }]).x).toBeCloseTo(89)
+  })
+  it('shows a whole-site plan from the floor origin, and fits the machines without a plan', () => {
+    const whole = { origin_x: 0, origin_y: 0, floor_width: 200, floor_height: 100 }
+    expect(floorBox(whole, [{ x: 5, y: 5 }])).toEqual({ x: 0, y: 0, w: 200, h: 100 })
+    expect(floorBox(null, [])).toEqual({ x: 0, y: 0, w: 100, h: 60 })
+    expect(floorBox(null, [{ x: 50, y: 50 }, { x: 100, y: 70 }])).toEqual({ x: 38, y: 38, w: 74, h: 44 })
   })
 })

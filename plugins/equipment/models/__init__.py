@@ -26,7 +26,7 @@ from shopdb.plugins.toolkit import (
     utcnow,
 )
 
-from .floor_plan import CONTENT_TYPES, FloorPlan  # noqa: F401 - the plugin's models, all from here
+from .floor_plan import CONTENT_TYPES, SITE_WIDE, FloorPlan, area_key  # noqa: F401 - the plugin's models, all from here
 
 # Open vocabularies (docs/adr/0013): the bundled values; an admin adds more (`shopdb choices add`).
 EQUIPMENT_TYPE_CHOICES = (

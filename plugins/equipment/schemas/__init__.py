@@ -45,6 +45,8 @@ TITLES = {
     "height": "Height (px)",
     "floor_width": "Floor width",
     "floor_height": "Floor height",
+    "origin_x": "Left edge on the floor",
+    "origin_y": "Top edge on the floor",
     "etag": "ETag",
     "uploaded_at": "Uploaded",
     "uploaded_by": "Uploaded by",
@@ -140,24 +142,31 @@ class MachineDowntimeSchema(StrictSchema):
 
 
 class FloorPlanSchema(StrictSchema):
-    """A site's floor-plan image: its size in pixels and the floor it covers, in the markers' units.
+    """A floor-plan image of a site's whole floor or of one area: its size in pixels and the floor it covers.
 
-    The image's top-left corner is the floor's (0, 0); it spans ``floor_width`` × ``floor_height`` floor
-    units (aspect ratio kept), so a marker at (``floor_x``, ``floor_y``) sits at pixel
-    (``floor_x`` × ``width`` / ``floor_width``, ``floor_y`` × ``height`` / ``floor_height``).
+    The image's top-left corner lies at (``origin_x``, ``origin_y``) on the site's floor — (0, 0) for the
+    whole site — and it spans ``floor_width`` × ``floor_height`` floor units (aspect ratio kept), so a
+    marker at (``floor_x``, ``floor_y``), in the site's units on every plan, sits at pixel
+    ((``floor_x`` − ``origin_x``) × ``width`` / ``floor_width``, (``floor_y`` − ``origin_y``) × ``height`` /
+    ``floor_height``).
     """
 
     field_titles = TITLES
 
     site_id = fields.Int(dump_only=True)
     location_id = fields.Int(dump_only=True, allow_none=True,
-                             metadata={"description": "the hall or area the drawing shows, if not the whole site"})
+                             metadata={"description": "the area (a location of the site) the drawing shows; "
+                                                      "null: the whole site"})
     content_type = fields.Str(dump_only=True, metadata={"enum": ["image/png", "image/jpeg"]})
     size_bytes = fields.Int(dump_only=True)
     width = fields.Int(dump_only=True, metadata={"description": "pixels"})
     height = fields.Int(dump_only=True, metadata={"description": "pixels"})
     floor_width = fields.Float(dump_only=True, metadata={"description": "floor units the image's width covers"})
     floor_height = fields.Float(dump_only=True, metadata={"description": "floor_width × height / width"})
+    origin_x = fields.Float(dump_only=True,
+                            metadata={"description": "the image's left edge on the site's floor (floor units)"})
+    origin_y = fields.Float(dump_only=True,
+                            metadata={"description": "the image's top edge on the site's floor (floor units)"})
     etag = fields.Str(dump_only=True,
                       metadata={"description": "SHA-256 of the image: the image's ETag (quoted there)"})
     url = fields.Str(dump_only=True, metadata={"description": "where the image is served"})

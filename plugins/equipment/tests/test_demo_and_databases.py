@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from shopdb.plugins.toolkit import Asset, Location, Site, db, utcnow
@@ -20,8 +22,14 @@ def _plant() -> tuple[list[Site], dict[int, list[Location]]]:
         db.session.flush()
         sites.append(site)
         cells[site.id] = []
+        hall = None
+        if code == "P1":  # P1's cells stand in a hall (which gets its own plan); P2's directly on the site
+            hall = Location(site_id=site.id, name="Hall A", kind="building", x=0.0, y=10.0)
+            db.session.add(hall)
+            db.session.flush()
         for n in range(3):
-            cell = Location(site_id=site.id, name=f"Cell A{n + 1}", kind="cell", x=-10.0 + n * 40.0, y=20.0)
+            cell = Location(site_id=site.id, name=f"Cell A{n + 1}", kind="cell", x=-10.0 + n * 40.0, y=20.0,
+                            parent_id=hall.id if hall else None)
             db.session.add(cell)
             cells[site.id].append(cell)
         db.session.flush()
@@ -62,6 +70,24 @@ def test_the_demo_builds_believable_machines_with_history(app):
         recent = db.session.execute(select(records.assetid).where(
             records.kind == "breakdown", records.performed_on >= today - dt.timedelta(days=3))).scalars().all()
         assert set(down) <= set(recent)  # every machine that is down has the breakdown that explains it
+
+        # A drawn plan of each site's whole floor, and one of P1's hall placed where the hall stands.
+        plans = {(plan.site_id, plan.location_id): plan for plan in db.session.execute(select(models[2])).scalars()}
+        p1, p2 = sites
+        hall = db.session.execute(select(Location).where(Location.name == "Hall A")).scalar_one()
+        assert set(plans) == {(p1.id, None), (p2.id, None), (p1.id, hall.id)}
+        site_plan, hall_plan = plans[(p1.id, None)], plans[(p1.id, hall.id)]
+        assert (site_plan.origin_x, site_plan.origin_y) == (0, 0) and site_plan.area_key == 0
+        assert (hall_plan.origin_x, hall_plan.origin_y) == (0, 10) and hall_plan.area_key == hall.id
+        assert hall_plan.floor_width * hall_plan.height / hall_plan.width == pytest.approx(hall_plan.floor_height)
+        for asset, machine in machines:
+            if asset.site_id == p1.id:  # every machine of the hall stands on the hall's drawing
+                assert hall_plan.origin_x <= machine.floor_x <= hall_plan.origin_x + hall_plan.floor_width
+                assert hall_plan.origin_y <= machine.floor_y <= hall_plan.origin_y + hall_plan.floor_height
+        # A second run draws only what is missing (the plugin's own module: the package is loaded by the manager).
+        importlib.import_module(f"{type(plugin).__module__.rpartition('.')[0]}.demo_plan").generate(ctx)
+        db.session.commit()
+        assert db.session.execute(select(func.count()).select_from(models[2])).scalar_one() == 3  # kept, not doubled
 
     ranking = admin_client(app).get(f"/api/v1/equipment/downtime?from={today - dt.timedelta(days=180)}&to={today}")
     totals = [r["total_minutes"] for r in ranking.get_json()["data"]]

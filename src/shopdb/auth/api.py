@@ -18,6 +18,7 @@ from ..core.schemas.auth import (
     MeSchema,
     PasswordChangeSchema,
     SessionSchema,
+    SessionStateSchema,
     TokenInfoSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -147,17 +148,39 @@ def logout():
     return responses.no_content()
 
 
-@blp.route("/me", methods=["GET"])
-@blp.response(200, envelope(MeSchema))
-def me():
-    user = current_user()
-    if user is None:
-        raise Unauthorized("Not logged in.")
-    return responses.single({
+def _me(user: User) -> dict:
+    return {
         "id": user.id, "username": user.username, "role": user.role,
         "site_ids": [s.id for s in user.sites],
         "csrf_token": csrf_token() if g.auth_method == "session" else None,
-    })
+    }
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, envelope(MeSchema))
+def me():
+    """Who the caller is (401 without a login, like every protected resource)."""
+    user = current_user()
+    if user is None:
+        raise Unauthorized("Not logged in.")
+    return responses.single(_me(user))
+
+
+@blp.route("/session", methods=["GET"])
+@public
+@blp.response(200, envelope(SessionStateSchema))
+def session_state():
+    """Whether this browser is logged in, and as whom: the web UI's first question, answered without a 401.
+
+    A browser logs every 4xx in its console, so asking ``/auth/me`` with a session that expired or was
+    ended elsewhere (logout, password change, deactivation) would log an error on the login page. This
+    answers ``{"authenticated": false}`` instead and reveals nothing the caller's own cookie does not carry;
+    every protected resource still answers 401, and a bad bearer token is still a 401 here.
+    """
+    user = current_user()
+    if user is None:
+        return responses.single({"authenticated": False})
+    return responses.single({"authenticated": True, **_me(user)})
 
 
 @blp.route("/password", methods=["POST"])

@@ -96,3 +96,11 @@ class MeSchema(StrictSchema):
     role = fields.Str()
     site_ids = fields.List(fields.Int(), metadata={"description": "empty: every site"})
     csrf_token = fields.Str(allow_none=True, metadata={"description": "only for a browser session"})
+
+
+class SessionStateSchema(MeSchema):
+    """What ``GET /auth/session`` answers: whether the caller is logged in and, if so, who (as ``/auth/me``)."""
+
+    authenticated = fields.Bool(required=True, metadata={
+        "title": "Logged in",
+        "description": "false: no session (none, expired or ended) and no token; the other fields are absent"})
