@@ -46,13 +46,14 @@ run: install ui
 	$(BIN)/gunicorn --workers $(SHOPDB_WORKERS) --worker-class gthread --threads $(or $(SHOPDB_THREADS),32) \
 		--bind $(SHOPDB_HOST):$(SHOPDB_PORT) --access-logfile - 'shopdb:create_app()'
 
-# Two pytest workers (TEST_WORKERS=0 runs in one process); a test file stays on one worker, and each
-# worker has its own MariaDB/PostgreSQL database (shopdb.testing.server_url).
+# Two pytest workers (TEST_WORKERS=0 runs in one process). A test module stays on one worker, a test class
+# too (--dist loadscope: a long module splits its tests into classes to share the work), and each worker
+# has its own MariaDB/PostgreSQL database (shopdb.testing.server_url).
 TEST_WORKERS ?= 2
 
 test: install ui
 	$(BIN)/ruff check src plugins tests bench
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # The product: dist/shopdb-*.whl and the sdist, carrying the six plugins and the built UI (ADR 0014).
 dist: install ui

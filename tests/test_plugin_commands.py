@@ -249,32 +249,36 @@ def test_every_command_the_plugin_commands_can_advise_has_a_situation_below():
     assert not missing, f"advice without a test situation in SITUATIONS: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("situation", SITUATIONS, ids=[s.story.replace(" ", "_") for s in SITUATIONS])
-def test_following_the_advice_a_command_prints_works_to_the_letter(situation, plant, tmp_path):
-    if situation.empty_database:
-        Path(plant.url.removeprefix("sqlite:///")).unlink()
-    for line in situation.setup:
-        ok(plant.follow(line))
-    shown = plant.follow(situation.command)
-    advice = advice_in(shown.stdout + shown.stderr)
-    assert advice, shown.stdout + shown.stderr
-    for template in situation.templates:
-        assert any(_template_pattern(template).match(a) for a in advice), (template, advice)
-    database = Path(plant.url.removeprefix("sqlite:///"))
-    snapshot = tmp_path / "snapshot.sqlite"
-    if database.exists():
-        shutil.copy(database, snapshot)
-    if situation.in_order:
-        for line in advice:
+class TestFollowingAdvice:
+    """A class of its own so that `make test` (``--dist loadscope``) runs these situations on one pytest
+    worker while the rest of this module runs on the other: together they are the longest file."""
+
+    @pytest.mark.parametrize("situation", SITUATIONS, ids=[s.story.replace(" ", "_") for s in SITUATIONS])
+    def test_following_the_advice_a_command_prints_works_to_the_letter(self, situation, plant, tmp_path):
+        if situation.empty_database:
+            Path(plant.url.removeprefix("sqlite:///")).unlink()
+        for line in situation.setup:
             ok(plant.follow(line))
-        ok(plant.follow(situation.command))
-        return
-    for line in advice:  # alternatives: each on the database as it was when printed
-        if snapshot.exists():
-            shutil.copy(snapshot, database)
-        ok(plant.follow(line))
-        if situation.then is not None:
-            situation.then(plant, line)
+        shown = plant.follow(situation.command)
+        advice = advice_in(shown.stdout + shown.stderr)
+        assert advice, shown.stdout + shown.stderr
+        for template in situation.templates:
+            assert any(_template_pattern(template).match(a) for a in advice), (template, advice)
+        database = Path(plant.url.removeprefix("sqlite:///"))
+        snapshot = tmp_path / "snapshot.sqlite"
+        if database.exists():
+            shutil.copy(database, snapshot)
+        if situation.in_order:
+            for line in advice:
+                ok(plant.follow(line))
+            ok(plant.follow(situation.command))
+            return
+        for line in advice:  # alternatives: each on the database as it was when printed
+            if snapshot.exists():
+                shutil.copy(snapshot, database)
+            ok(plant.follow(line))
+            if situation.then is not None:
+                situation.then(plant, line)
 
 
 def test_after_downgrade_to_base_the_advised_migrate_brings_the_plugin_back_into_service(db_url, tmp_path):

@@ -17,14 +17,17 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import segno
-from fpdf import FPDF
 from sqlalchemy import select
 
 from ...extensions import db
 from ..models import Asset, Location, Site
 from . import label_fonts
+
+if TYPE_CHECKING:  # fpdf2 takes half a second to import: every process (each CLI command) would pay it
+    from fpdf import FPDF
 
 MAX_ASSETS = 240  # ten A4 sheets: a bigger print is cut into several requests
 FORMATS = ("pdf", "zpl")
@@ -276,6 +279,8 @@ def pdf(labels: Sequence[Label], paper: str = "a4", skip: int = 0,
     one label per asset, 24 to a page. ``fonts``: fallback font files (``SHOPDB_LABEL_FONTS``); None:
     the server's installed fonts, through fontconfig."""
     sheet = SHEETS[paper]
+    from fpdf import FPDF
+
     document = FPDF(unit="mm", format=(sheet.width, sheet.height))
     texts = [tuple(_printable(t) for t in (label.tag, label.name, label.place)) for label in labels]
     drawn = _Fonts(document, (t for three in texts for t in three), fonts)
