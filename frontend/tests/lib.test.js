@@ -119,6 +119,14 @@ describe('floor-map labels', () => {
     expect(placed[2].y === placed[1].y && placed[2].x === placed[1].x).toBe(false)
     expect(placed[1].collides || placed[2].collides).toBe(false)
   })
+  it('moves a label off the drawing\'s edge to a side where it shows whole', () => {
+    const bounds = { x: 0, y: 0, w: 200, h: 100 }
+    const placed = placeLabels([{ id: 1, x: 2, y: 50, text: 'M-1001' }], { r: 3, fontSize: 4, bounds })
+    expect(placed[1]).toMatchObject({ anchor: 'start', collides: false })
+    expect(placed[1].x).toBeGreaterThan(2)
+    const top = placeLabels([{ id: 2, x: 100, y: 1, text: 'M-1' }], { r: 2, fontSize: 3, bounds })
+    expect(top[2].y).toBeGreaterThan(1)  // below the marker, not above the top edge
+  })
   it('keeps a lone label above its marker', () => {
     expect(placeLabels([{ id: 7, x: 10, y: 10, text: 'M-1' }], { r: 2, fontSize: 3 })[7]).toMatchObject({ x: 10, anchor: 'middle' })
   })
