@@ -22,6 +22,11 @@ export function placeLabels(points, { r, fontSize, charWidth = 0.62, bounds = nu
       { x: p.x - r - gap, y: p.y + h * 0.35, anchor: 'end', box: { x: p.x - r - gap - w, y: p.y - h * 0.65, w, h } },
       { x: p.x, y: p.y - r - gap - h * 1.1, anchor: 'middle', box: { x: p.x - w / 2, y: p.y - r - gap - h * 2.1, w, h } },
       { x: p.x, y: p.y + r + gap + h * 1.9, anchor: 'middle', box: { x: p.x - w / 2, y: p.y + r + gap + h * 1.1, w, h } },
+      // Diagonals, for a marker in a corner or a crowd: above or below, running away from the marker.
+      { x: p.x + r * 0.7, y: p.y - r - gap, anchor: 'start', box: { x: p.x + r * 0.7, y: p.y - r - gap - h, w, h } },
+      { x: p.x + r * 0.7, y: p.y + r + gap + h * 0.8, anchor: 'start', box: { x: p.x + r * 0.7, y: p.y + r + gap, w, h } },
+      { x: p.x - r * 0.7, y: p.y - r - gap, anchor: 'end', box: { x: p.x - r * 0.7 - w, y: p.y - r - gap - h, w, h } },
+      { x: p.x - r * 0.7, y: p.y + r + gap + h * 0.8, anchor: 'end', box: { x: p.x - r * 0.7 - w, y: p.y + r + gap, w, h } },
     ]
     const clear = (c) => !taken.some((t) => t.id !== p.id && overlaps(c.box, t))
     // Best: clear and whole; then clear but cut at the edge; then whole but overlapping.
