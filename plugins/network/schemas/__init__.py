@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from shopdb.plugins.toolkit import AssetFieldsSchema, ChoiceField, Id, StrictSchema, Text
+from shopdb.plugins.toolkit import HOSTNAME, AssetFieldsSchema, ChoiceField, Id, StrictSchema, Text
 
 from ..addressing import parse_address, parse_network
 from ..models import DEVICE_ROLES, IP_STATUSES
 
-HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 PORT_NAME = r"^[A-Za-z0-9][A-Za-z0-9/._:-]*$"
 VERSION = {"version": fields.Int(strict=True, validate=validate.Range(min=1))}
 

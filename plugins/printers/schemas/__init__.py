@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validates
 
-from shopdb.plugins.toolkit import AssetFieldsSchema, ChoiceField, Id, StrictBool, StrictSchema, Text
+from shopdb.plugins.toolkit import AssetFieldsSchema, ChoiceField, Hostname, Id, StrictBool, StrictSchema, Text
 
 from ..models import PRINTER_TYPES
-
-HOSTNAME = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 
 # What people read for the printers' own fields (their OpenAPI titles); the core names the shared ones.
 TITLES = {
@@ -39,7 +37,7 @@ class PrinterSchema(AssetFieldsSchema):
 
     field_titles = TITLES
 
-    hostname = Text(253, allow_none=True, validate=validate.Regexp(HOSTNAME, error="Not a valid hostname."))
+    hostname = Hostname(allow_none=True)
     ip_address = Text(45, allow_none=True)
     queue_name = Text(120, allow_none=True)
     driver = Text(200, allow_none=True)

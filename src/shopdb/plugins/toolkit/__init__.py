@@ -66,6 +66,7 @@ from ...core.models.scope import PLANT_WIDE, all_of, by_asset, by_parent, by_sit
 # -- shared marshmallow fields and base schemas -------------------------------------------------
 from ...core.schemas import AssetFieldsSchema, Id, StrictBool, StrictSchema, Text
 from ...core.schemas.addresses import (
+    HOSTNAME,
     Hostname,
     IpAddress,
     MacAddress,
@@ -139,7 +140,7 @@ __all__ = [
     # site scoping
     "PLANT_WIDE", "by_site", "by_asset", "by_parent", "all_of",
     # schemas and fields
-    "StrictSchema", "AssetFieldsSchema", "Text", "Id", "StrictBool", "Hostname", "MacAddress", "IpAddress",
+    "StrictSchema", "AssetFieldsSchema", "Text", "Id", "StrictBool", "Hostname", "HOSTNAME", "MacAddress", "IpAddress",
     "normalise_mac", "normalise_ip", "mac_or_none", "ip_or_none",
     # service layer
     "writes", "asset_service", "AssetKind", "Rule", "ensure_asset_type", "ensure_unique_in_site", "current_actor",
