@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from shopdb.testing import ADMIN_PASSWORD
+from shopdb.testing import ADMIN_PASSWORD, token_for
 
 from helpers import redis_or_skip, served_by_gunicorn
 
@@ -384,3 +384,54 @@ def a_change_saved_by_either_worker_reaches_a_stream_held_by_one(port: int, proc
     conn.close()
     (stream_pid,) = pids_of(access_log, "GET", STREAM)
     assert set(pids_of(access_log, "PATCH", "/api/v1/equipment")) - {stream_pid}, "a change came from the other worker"
+
+
+@pytest.fixture
+def threaded_server(app, live):
+    """The app behind werkzeug's threaded server on a loopback port (real sockets: a client can go away)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _open_stream_over_http(port: int, token: str) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    conn.request("GET", STREAM, headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"})
+    return conn, conn.getresponse()
+
+
+def test_pages_closed_or_reloaded_give_their_stream_places_back_at_once(app, client, live, threaded_server):
+    """A reload leaves the old page's stream waiting for its next heartbeat; a full worker asks its streams
+    to write, so those nobody reads end and the new page gets its stream instead of a 503."""
+    live.max_streams = 2
+    live.heartbeat = 60  # far away: only the probe can find the streams that were left
+    token = token_for(client)
+    left = []
+    for _ in range(2):
+        conn, response = _open_stream_over_http(threaded_server, token)
+        assert response.status == 200
+        assert response.readline().startswith(b"retry:")  # the stream is open and has written
+        left.append((conn, response))
+    for conn, response in left:  # the browser closes the page
+        response.close()
+        conn.close()
+    started = time.monotonic()
+    conn, response = _open_stream_over_http(threaded_server, token)
+    try:
+        assert response.status == 200, response.read()
+        assert time.monotonic() - started < 2
+    finally:
+        conn.close()
+    # Streams still read are not taken for gone: a full worker then still says 503.
+    kept = [_open_stream_over_http(threaded_server, token) for _ in range(1)]
+    conn, response = _open_stream_over_http(threaded_server, token)
+    assert response.status == 503 and int(response.headers["Retry-After"]) >= 1
+    for c, r in kept:
+        r.close()
+        c.close()
+    conn.close()

@@ -113,6 +113,12 @@ class Subscriber:
         with contextlib.suppress(queue.Full):  # a full queue wakes it anyway
             self.queue.put_nowait(WAKE)
 
+    def probe(self) -> None:
+        """Make the stream write now (a comment): one whose browser has gone fails the write and ends,
+        giving up its place, instead of holding it until its next heartbeat."""
+        with contextlib.suppress(queue.Full):  # a full queue: the stream is busy writing anyway
+            self.queue.put_nowait(WAKE)
+
     def wake_closed(self) -> None:
         self.closed = True
         with contextlib.suppress(queue.Full):  # get() sees ``closed`` before it waits again
@@ -205,6 +211,12 @@ class Hub:
         with self._lock:
             self._subscribers.discard(subscriber)
 
+    def probe_all(self) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            subscriber.probe()
+
     def close_all(self) -> None:
         """End every stream now (worker shutdown); new ones are refused."""
         with self._lock:
@@ -229,6 +241,10 @@ class Broker:
     @property
     def stream_count(self) -> int:
         return self.hub.count
+
+    def probe_streams(self) -> None:
+        """Every open stream writes now, so those whose browser went away end (see ``Subscriber.probe``)."""
+        self.hub.probe_all()
 
     def close(self) -> None:
         self.hub.close_all()

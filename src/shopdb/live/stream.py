@@ -28,6 +28,7 @@ from .broker import WAKE, Closed, LiveEvent, Opening
 bp = Blueprint("live", __name__, url_prefix="/api/v1/events")
 
 RETRY_MS = 3000  # how long the browser waits before it reconnects (the SSE ``retry:`` field)
+PROBES, PROBE_WAIT_SECONDS = 2, 0.25  # a full worker asks its streams to write, twice, before it says 503
 
 
 class LiveUnavailable(ApiError):
@@ -63,12 +64,29 @@ def _messages(opening: Opening, heartbeat: float, lifetime: float) -> Iterator[s
             if subscriber.take_overflow():
                 # Events were dropped for this stream: its last id would lie, so no id goes with this one.
                 yield frame(LiveEvent("resync", {"type": "resync", "reason": "events_lost"}))
-            elif event is None:
-                yield ": keep-alive\n\n"  # a comment: proxies keep the connection, the browser ignores it
-            elif event is not WAKE:
+            elif event is None or event is WAKE:
+                # A comment: proxies keep the connection, the browser ignores it, and a client that has
+                # gone makes the write fail, which ends this stream (a probe wakes it for just that).
+                yield ": keep-alive\n\n"
+            else:
                 yield frame(event)
     finally:  # also when the client went away (the server closes the generator)
         subscriber.close()
+
+
+def _room_after_probing(live) -> bool:
+    """Whether a place frees up once every stream has written. A page closed or reloaded leaves its
+    stream waiting for the next heartbeat (the server learns that a client went away only by writing
+    to it), so reloads could fill a worker with streams nobody reads. The first write to a closed
+    connection may still succeed (the peer's reset comes back after it), hence two probes."""
+    for _ in range(PROBES):
+        live.broker.probe_streams()
+        deadline = time.monotonic() + PROBE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if live.broker.stream_count < live.max_streams:
+                return True
+            time.sleep(0.02)
+    return False
 
 
 @bp.get("/stream")
@@ -79,7 +97,7 @@ def stream() -> Response:
         # A sync worker serves one request at a time: a stream would hold it (and gunicorn kills it at
         # its timeout). `make run` uses threaded workers (gthread).
         raise LiveUnavailable("Live events need a threaded server (gunicorn --worker-class gthread).", 60)
-    if live.broker.stream_count >= live.max_streams:
+    if live.broker.stream_count >= live.max_streams and not _room_after_probing(live):
         raise LiveUnavailable("This server holds as many live streams as it may; try again shortly.",
                               random.randint(10, 30))
     user = current_user()
