@@ -247,7 +247,7 @@ class PageRow(tuple):
 
 def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalars: bool = True,
              count: Select | None = None) -> dict[str, Any]:
-    """Run ``stmt`` as one page: a capped COUNT statement plus the page statement, then envelope it.
+    """Run ``stmt`` as one page: the page statement plus a capped COUNT, then envelope it.
 
     ``?page=N`` skips ``N-1`` pages (OFFSET); ``?after=<cursor>`` starts right after the row the cursor
     names, in the statement's ORDER BY (made total by the first entity's primary key). ``meta.next`` is
@@ -255,7 +255,8 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalar
     ``count`` is a cheaper statement selecting the same rows, when the view knows one (an extension list
     with no core filter counts its own table). ``serialize`` turns a row into what the list schema reads
     (default: the row itself, e.g. a model object); the view's ``@blp.response(200,
-    list_envelope(Schema))`` dumps the result.
+    list_envelope(Schema))`` dumps the result. The COUNT is left out when the page is the last one asked
+    for by number: its rows and the pages before it are the total.
     """
     from ..extensions import db
 
@@ -271,8 +272,6 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalar
         page = None
     else:
         paged = _at_offset(stmt, (page - 1) * per_page, per_page + 1)
-    total, exact = capped_count(count if count is not None else stmt, current_app.config["SHOPDB_COUNT_CAP"])
-
     # One row more than the page tells whether another page follows; the sort keys ride along as extra
     # columns so the cursor of the last row is read without touching the serialised objects.
     width = len(stmt.column_descriptions)  # one per entity or column: what a row holds
@@ -281,8 +280,14 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalar
     more = len(full) > per_page
     rows = [row[0] if scalars else PageRow(row, width) for row in full[:per_page]]
     next_cursor = keyset.cursor_for(keys, full[per_page - 1][width:]) if more and keys else None
-    if page is not None and not exact:  # at least every row up to the end of this page exists
-        total = max(total, (page - 1) * per_page + len(rows) + (1 if more else 0))
+    if page is not None and not more and (rows or page == 1):
+        # The last page, reached by number: the rows before it and on it are all there are. No COUNT —
+        # a search with a handful of hits or a narrow filter runs one statement, not two.
+        total, exact = (page - 1) * per_page + len(rows), True
+    else:
+        total, exact = capped_count(count if count is not None else stmt, current_app.config["SHOPDB_COUNT_CAP"])
+        if page is not None and not exact:  # at least every row up to the end of this page exists
+            total = max(total, (page - 1) * per_page + len(rows) + (1 if more else 0))
     items = [serialize(r) for r in rows] if serialize else list(rows)
     return responses.listing(items, page, per_page, total, total_is_exact=exact, next_cursor=next_cursor)
 

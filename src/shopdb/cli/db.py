@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from sqlalchemy import create_mock_engine, inspect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ..auth.bootstrap import ensure_admin
+from ..core.services import table_statistics
 from ..extensions import db
 from ..plugins.alembic_template import CORE_OWNER, PLUGIN_TABLE_OWNERS, never_reuse_ids, owned_tables
 from ..plugins.chains import Chain, MigrationFailed
@@ -139,3 +141,20 @@ def export_schema_command(dialect: str, output: str | None) -> None:
         console.print(f"wrote {output}")
     else:
         click.echo(text, nl=False)
+
+
+@db_group.command("analyze")
+@click.argument("tables", nargs=-1)
+@with_appcontext
+def analyze_command(tables: tuple[str, ...]) -> None:
+    """Refresh the database's statistics of TABLES (default: all) after bulk work.
+
+    `shopdb demo` and `shopdb import` do it themselves; run it after loading rows another way (SQL,
+    a restore) on a database whose autovacuum is off or has not come by yet.
+    """
+    unknown = sorted(set(tables) - set(inspect(db.engine).get_table_names()))
+    if unknown:
+        fail(f"no such table: {', '.join(unknown)}")
+    started = time.perf_counter()
+    names = table_statistics.refresh(db.engine, tables or None)
+    console.print(f"analyze: measured {len(names)} table(s) in {time.perf_counter() - started:.1f} s")

@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from ...api.errors import MAX_INT
 from ...api.timestamps import rfc3339
+from .dumping import dump_one, plan_for
 from .titles import FIELD_TITLES
 
 
@@ -58,6 +59,17 @@ class StrictSchema(Schema):
         # its offset: the OpenAPI says ``date-time`` (RFC 3339), and stored values are naive UTC.
         if isinstance(field_obj, fields.DateTime):
             field_obj.SERIALIZATION_FUNCS = _RFC3339_FORMATS
+
+    def _serialize(self, obj, *, many: bool = False):
+        """marshmallow's ``_serialize`` by a dump plan made once per schema instance (``dumping.py``)."""
+        steps = self.__dict__.get("_dump_steps", False)
+        if steps is False:
+            steps = self._dump_steps = plan_for(self)
+        if steps is None:
+            return super()._serialize(obj, many=many)
+        if many and obj is not None:
+            return [dump_one(steps, item) for item in obj]
+        return dump_one(steps, obj)
 
     @post_load
     def _naive_utc(self, data: dict, **_kwargs) -> dict:

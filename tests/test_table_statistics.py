@@ -1,0 +1,74 @@
+"""After bulk work the database has measured its tables again, so it plans pages from the indexes.
+
+PostgreSQL with autovacuum off (or not yet come by) planned a 50-row page of a freshly loaded plant as a
+sequential scan and sort of every asset (docs/adr/0019, addendum 3).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+SHOPDB = str(Path(sys.executable).with_name("shopdb"))
+
+
+def shopdb(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ.get("PATH", ""), "SHOPDB_DATABASE_URL": url,
+           "SHOPDB_INSTANCE_PATH": str(tmp_path / "instance"), "SHOPDB_ADMIN_PASSWORD": "Chosen-secret-1",
+           "SHOPDB_ENV_FILE": str(tmp_path / "no.env")}
+    return subprocess.run([SHOPDB, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def measured_assets(url: str) -> int | None:
+    """How many rows the database's own statistics say ``assets`` holds (None: never measured)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                value = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'assets'")).scalar()
+                return None if value is None or value < 0 else int(value)
+            if engine.dialect.name == "mysql":
+                return conn.execute(text("SELECT n_rows FROM mysql.innodb_table_stats "
+                                         "WHERE database_name = DATABASE() AND table_name = 'assets'")).scalar()
+            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() is None:
+                return None
+            # one row per index: "<rows> <rows per key of the first column> ..."
+            row = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'assets' LIMIT 1")).first()
+            return int(row[0].split()[0]) if row else None
+    finally:
+        engine.dispose()
+
+
+def count_assets(url: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM assets")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_an_operator_refreshes_the_statistics_after_loading_rows_their_own_way(db_url, tmp_path):
+    for step in (("db", "upgrade"), ("plugin", "upgrade-all"), ("demo", "--assets", "150", "--seed", "3")):
+        done = shopdb(db_url, tmp_path, *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    analyzed = shopdb(db_url, tmp_path, "db", "analyze")
+    assert analyzed.returncode == 0, analyzed.stderr
+    assert "analyze: measured" in analyzed.stdout and "table(s)" in analyzed.stdout
+    assert measured_assets(db_url) == count_assets(db_url) > 100
+
+    some = shopdb(db_url, tmp_path, "db", "analyze", "assets", "computers")
+    assert some.returncode == 0 and "measured 2 table(s)" in some.stdout
+
+
+def test_analyzing_a_table_that_does_not_exist_says_so_in_one_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'plant.db'}"
+    assert shopdb(url, tmp_path, "db", "upgrade").returncode == 0
+    refused = shopdb(url, tmp_path, "db", "analyze", "assets", "asets")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "Error: no such table: asets"
