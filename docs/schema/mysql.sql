@@ -412,6 +412,8 @@ CREATE INDEX ix_ip_addresses_assetid ON ip_addresses (assetid);
 
 CREATE INDEX ix_ip_addresses_hostname ON ip_addresses (hostname);
 
+CREATE INDEX ix_ip_addresses_site_id_ip_version_sort_key_id ON ip_addresses (site_id, ip_version, sort_key, id);
+
 CREATE INDEX ix_ip_addresses_status ON ip_addresses (status);
 
 CREATE INDEX ix_ip_addresses_subnet_id_sort_key ON ip_addresses (subnet_id, sort_key);
@@ -482,6 +484,8 @@ CREATE INDEX ix_notifications_site_id ON notifications (site_id);
 CREATE INDEX ix_notifications_source ON notifications (source);
 
 CREATE INDEX ix_notifications_starts_at_ends_at ON notifications (starts_at, ends_at);
+
+CREATE INDEX ix_notifications_starts_at_id ON notifications (starts_at, id);
 
 CREATE TABLE printers (
 	assetid INTEGER NOT NULL, 

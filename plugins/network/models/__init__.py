@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopdb.plugins.toolkit import (
+    CASE_FOLDED,
     TimestampMixin,
     VersionedMixin,
     all_of,
@@ -85,12 +86,15 @@ class IPAddress(TimestampMixin, VersionedMixin, db.Model):
         UniqueConstraint("site_id", "address"),
         CheckConstraint(f"status IN {IP_STATUSES!r}", name="status"),
         Index("ix_ip_addresses_subnet_id_sort_key", "subnet_id", "sort_key"),
+        # the list's order (site, version, address, id): pages read it instead of sorting (revision 0004)
+        Index("ix_ip_addresses_site_id_ip_version_sort_key_id", "site_id", "ip_version", "sort_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(45), nullable=False, index=True)
     ip_version: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    sort_key: Mapped[str] = mapped_column(String(32), nullable=False)
+    # fixed-width lower-case hex (addressing.key_of): sorted as stored, so its index serves the order
+    sort_key: Mapped[str] = mapped_column(String(32), nullable=False, info={CASE_FOLDED: True})
     subnet_id: Mapped[int] = mapped_column(ForeignKey("subnets.id", ondelete="RESTRICT"), nullable=False)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False)
     assetid: Mapped[int | None] = mapped_column(ForeignKey("assets.assetid", ondelete="SET NULL"), index=True)

@@ -31,6 +31,7 @@ class Notification(TimestampMixin, VersionedMixin, db.Model):
         # within one second (a machine down for a moment) can still be closed.
         CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
         Index("ix_notifications_starts_at_ends_at", "starts_at", "ends_at"),
+        Index("ix_notifications_starts_at_id", "starts_at", "id"),  # the list's order, newest first (0002)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
