@@ -55,3 +55,39 @@ def test_every_paged_list_reads_its_default_order_from_an_index(app, client, aut
         event.remove(engine, "before_cursor_execute", record)
     assert len(planned) >= 12, planned
     assert not sorting, "these lists sort every row for each page:\n" + "\n".join(sorting)
+
+
+def test_assets_sorted_by_status_site_or_location_continue_by_tag_from_one_index(app, client, auth_headers):
+    """Within a status (a site, a location) the rows follow their tag: the order the (…, asset_tag_key,
+    assetid) indexes hold, walked by cursor in both directions without a sort."""
+    result = app.test_cli_runner().invoke(args=["demo", "--assets", "60", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        engine = db.engine
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+
+    for field in ("status", "site_id", "location_id"):
+        for direction in ("", "-"):
+            seen.clear()
+            rows, url = [], f"/api/v1/assets?sort={direction}{field}&per_page=7"
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                while url:
+                    body = client.get(url, headers=auth_headers).get_json()
+                    rows += body["data"]
+                    cursor = body["meta"]["next"]
+                    url = f"/api/v1/assets?sort={direction}{field}&per_page=7&after={cursor}" if cursor else None
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+            key = [((r[field] is not None, r[field] or 0), r["asset_tag"].casefold(), r["assetid"]) for r in rows]
+            assert key == sorted(key, reverse=bool(direction)), (field, direction)
+            assert len({r["assetid"] for r in rows}) == len(rows) == client.get(
+                "/api/v1/assets?per_page=1", headers=auth_headers).get_json()["meta"]["total"]
+            statement, parameters = next((s, p) for s, p in seen if "ORDER BY" in s and "count(" not in s.lower())
+            with engine.connect() as connection:
+                plan = "; ".join(row[-1] for row in connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters).fetchall())
+            assert "TEMP B-TREE" not in plan, (field, direction, plan)

@@ -37,7 +37,10 @@ class ListSpec:
     ``tiebreak`` makes the order total; ``tiebreak_by_table`` names, per table, the key that replaces it
     when the last sort key is that table's column (an extension sorted by ``hostname`` ends in
     ``computers.assetid``, not ``assets.assetid``: the same value, but only the first lets the extension's
-    index serve the order without a sort).
+    index serve the order without a sort). ``then_by`` names, per field sorted on last, the fields that
+    order rows with equal keys before the tiebreak (in the last key's direction, unless already sorted
+    on): the asset list sorted by ``status`` continues by tag, the order its ``(status, asset_tag_key,
+    assetid)`` index holds, so no database sorts the plant for a page.
     """
 
     fields: Mapping[str, ColumnElement[Any]]
@@ -47,6 +50,7 @@ class ListSpec:
     tiebreak: Iterable[ColumnElement[Any]] = ()
     tiebreak_by_table: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
     extra_args: set[str] = field(default_factory=set)
+    then_by: Mapping[str, Iterable[str]] = field(default_factory=dict)
 
 
 def _coerce(name: str, column: ColumnElement[Any], raw: str) -> Any:
@@ -153,14 +157,18 @@ def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Selec
     order = []
     descending = False
     tiebreaks = list(spec.tiebreak)
+    sorted_on: list[str] = []
     for key in sort_keys or list(spec.default_sort):
         descending = key.startswith("-")
         column = spec.fields.get(key.lstrip("-+"))
         if column is None:
             raise BadRequest(f"Cannot sort by '{key}'.", {"allowed": sorted(spec.fields)})
         order.append(_ordered(column, descending))
+        sorted_on.append(key.lstrip("-+"))
         table = getattr(getattr(column, "table", None), "name", None)
         tiebreaks = [spec.tiebreak_by_table[table]] if table in spec.tiebreak_by_table else list(spec.tiebreak)
+    then = spec.then_by.get(sorted_on[-1], ()) if sorted_on else ()
+    order += [_ordered(spec.fields[name], descending) for name in then if name not in sorted_on]
     # A unique tiebreak keeps pages stable when sort keys repeat. One without a direction of its own
     # follows the last sort key's, so one index (``(sorted column, primary key)``) serves the whole order.
     tiebreak = [t if isinstance(t, UnaryExpression) else _ordered(t, descending) for t in tiebreaks]

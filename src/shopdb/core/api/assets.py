@@ -42,6 +42,8 @@ SPEC = ListSpec(
     },
     search_index=search_index.matching_assets,  # tag, name, serial, maker, model and the plugins' fields
     default_sort=["asset_tag"], tiebreak=[Asset.assetid],
+    # Within a status, site or location, by tag: the order their (…, asset_tag_key, assetid) indexes hold.
+    then_by={"status": ["asset_tag"], "site_id": ["asset_tag"], "location_id": ["asset_tag"]},
 )
 
 
