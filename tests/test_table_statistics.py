@@ -58,6 +58,10 @@ def test_the_demo_plant_is_measured_before_its_first_page_is_planned(db_url, tmp
         assert shopdb(db_url, tmp_path, *step).returncode == 0
     demo = shopdb(db_url, tmp_path, "demo", "--assets", "150", "--seed", "3")
     assert demo.returncode == 0, demo.stdout + demo.stderr
+    if db_url.startswith("sqlite"):
+        # SQLite keeps planning without statistics: taken on a small plant they would stay (no autovacuum)
+        assert "statistics of" not in demo.stdout and measured_assets(db_url) is None
+        return
     assert "statistics of" in demo.stdout and "refreshed" in demo.stdout
     assert measured_assets(db_url) == count_assets(db_url) > 100
 
@@ -66,17 +70,13 @@ def test_an_operator_refreshes_the_statistics_after_loading_rows_their_own_way(d
     for step in (("db", "upgrade"), ("plugin", "upgrade-all"), ("demo", "--assets", "150", "--seed", "3")):
         done = shopdb(db_url, tmp_path, *step)
         assert done.returncode == 0, done.stdout + done.stderr
-    if db_url.startswith("sqlite"):  # forget what the demo measured: the command must measure it again
-        engine = create_engine(db_url, poolclass=NullPool)
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM sqlite_stat1"))
-        engine.dispose()
-        assert measured_assets(db_url) is None
     analyzed = shopdb(db_url, tmp_path, "db", "analyze")
     assert analyzed.returncode == 0, analyzed.stderr
+    if db_url.startswith("sqlite"):
+        assert "nothing to do on SQLite" in analyzed.stdout and measured_assets(db_url) is None
+        return
     assert "analyze: measured" in analyzed.stdout and "table(s)" in analyzed.stdout
     assert measured_assets(db_url) == count_assets(db_url) > 100
-
     some = shopdb(db_url, tmp_path, "db", "analyze", "assets", "computers")
     assert some.returncode == 0 and "measured 2 table(s)" in some.stdout
 

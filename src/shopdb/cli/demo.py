@@ -205,4 +205,6 @@ def demo_command(assets: int, seed: int, if_empty: bool) -> None:
     # Tables measured empty plan like empty ones until measured again (docs/adr/0019, addendum 3).
     started = time.perf_counter()
     measured = table_statistics.refresh(db.engine)
-    console.print(f"demo: statistics of {len(measured)} table(s) refreshed in {time.perf_counter() - started:.1f} s")
+    if measured:
+        console.print(f"demo: statistics of {len(measured)} table(s) refreshed "
+                      f"in {time.perf_counter() - started:.1f} s")
