@@ -40,8 +40,10 @@ def validate_network_device(data: dict[str, Any], asset: Asset | None, device: N
         return
     other = db.session.execute(
         select(Asset.asset_tag).join(NetworkDevice, NetworkDevice.assetid == Asset.assetid)
-        .where(NetworkDevice.mgmt_ip == mgmt_ip, Asset.site_id == site_id,
-               Asset.assetid != (asset.assetid if asset else -1))
+        # the device's own copy of the site (held equal to the asset's, ADR 0008): with mgmt_ip it is the
+        # unique index uq_network_devices_site_id_mgmt_ip; Asset.site_id made SQLite walk the site's assets
+        .where(NetworkDevice.mgmt_ip == mgmt_ip, NetworkDevice.site_id == site_id,
+               NetworkDevice.assetid != (asset.assetid if asset else -1))
         .limit(1)
     ).scalar_one_or_none()
     if other is not None:

@@ -48,6 +48,16 @@ def _key_column(column: Any) -> Any | None:
     return None
 
 
+def key_column(expression: Any) -> Any | None:
+    """The normalised key column kept for ``expression`` (an ORM attribute or a column), or None."""
+    return _key_column(_column(expression))
+
+
+def is_case_folded(expression: Any) -> bool:
+    """True when the column's values are stored in one case (``Column.info[CASE_FOLDED]``)."""
+    return bool(getattr(_column(expression), "info", {}).get(CASE_FOLDED))
+
+
 def fold(value: Any) -> str:
     """The case-folded form a normalised key holds. ``casefold`` (not ``lower``) is Unicode's caseless match:
     ``STRASSE`` and ``straße`` fold alike, as they compare under MariaDB's ``utf8mb4_unicode_ci``."""

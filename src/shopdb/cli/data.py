@@ -23,10 +23,14 @@ import click
 from flask.cli import with_appcontext
 
 from ..api.errors import ApiError
-from ..core.services import audit, transfer
+from ..core.services import audit, table_statistics, transfer
 from ..core.services.assets import asset_type_by_name
 from ..core.services.transfer.layout import kind_of
+from ..extensions import db
 from .output import console, fail, progress, rate
+
+# An import that creates this many assets has the database measure its tables again afterwards.
+STATISTICS_AFTER = 1000
 
 FORMATS = transfer.FORMATS
 
@@ -60,27 +64,30 @@ def export_command(fmt: str | None, output: Path | None, type_name: str | None) 
         with progress() as bar:
             task = bar.add_task("export", total=total)
             if fmt == "csv":
-                columns = transfer.csv_columns(kinds)
-                index = {column: i for i, column in enumerate(columns)}
                 writer = csv.writer(handle)
+                columns = transfer.csv_columns(kinds)
                 writer.writerow(columns)
-            elif fmt == "json":
-                handle.write("[")
-            for record in exporter.records():
-                if fmt == "csv":
-                    # A record has its own kind's columns only: start from empty cells and fill those.
-                    cells = [""] * len(columns)
-                    for column, value in record.items():
-                        if value is not None:
-                            cells[index[column]] = transfer.cell_text(value)
-                    writer.writerow(cells)
-                elif fmt == "jsonl":
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                else:
-                    handle.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
-                count += 1
-                if count % 500 == 0:
-                    bar.update(task, completed=count)
+                page: list[list[str]] = []
+                for cells in exporter.csv_rows(columns):
+                    page.append(cells)
+                    if len(page) == 500:
+                        writer.writerows(page)
+                        count += len(page)
+                        page = []
+                        bar.update(task, completed=count)
+                writer.writerows(page)
+                count += len(page)
+            else:
+                if fmt == "json":
+                    handle.write("[")
+                for record in exporter.records():
+                    if fmt == "jsonl":
+                        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    else:
+                        handle.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False))
+                    count += 1
+                    if count % 500 == 0:
+                        bar.update(task, completed=count)
             bar.update(task, completed=count)
             if fmt == "json":
                 handle.write("\n]\n")
@@ -145,6 +152,11 @@ def import_command(file: Path, fmt: str | None, dry_run: bool, skip_bad: bool, a
         fail(f"{bad} bad row(s); nothing written (fix them, or pass --skip-bad to write the good rows)")
     console.print(f"import: {summary}" + (f"; the {bad} bad row(s) were skipped" if bad else "")
                   + f"; {done:,} row(s) in {seconds:.1f} s ({rate(done, seconds)})")
+    if report.created >= STATISTICS_AFTER:
+        # Many new rows: measured again, or the planner keeps planning the tables it saw (ADR 0019, add. 3).
+        measured = table_statistics.refresh(db.engine)
+        if measured:
+            console.print(f"import: statistics of {len(measured)} table(s) refreshed")
 
 
 def _summary(report: transfer.ImportReport) -> str:

@@ -18,10 +18,11 @@ as ``fill_derived`` does. The database's constraints hold as for any INSERT.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Date, DateTime, Table, select
 from sqlalchemy import inspect as sa_inspect
 
 from ...extensions import db
@@ -139,14 +140,36 @@ def _values(table: Table, names: dict[str, str], dialect: Any,
     for column in columns:
         attr = attr_of.get(column.name)
         if attr is not None:
-            cells.append([row[attr] for row in rows] if all(attr in row for row in rows)
-                         else [row.get(attr, _default_value(column)) for row in rows])
+            try:
+                cells.append([row[attr] for row in rows])
+            except KeyError:  # some rows leave it out: the model's default for each of those
+                cells.append([row[attr] if attr in row else _default_value(column) for row in rows])
         else:
             cells.append([_default_value(column)] * len(rows))  # one value for the page (a timestamp...)
         process = column.type._cached_bind_processor(dialect)
         if process is not None:
-            cells[-1] = [None if v is None else process(v) for v in cells[-1]]
+            cells[-1] = _processed(column, process, cells[-1])
     return columns, list(zip(*cells, strict=True)) if cells else [() for _ in rows]
+
+
+def _processed(column: Any, process: Any, values: list[Any]) -> list[Any]:
+    """``values`` through the column's bind processor. Timestamps repeat (a page's ``created_at``...) and
+    SQLite's processor formats each with ``%`` (microseconds a value): naive ones are formatted once."""
+    if not isinstance(column.type, Date | DateTime):
+        return [None if v is None else process(v) for v in values]
+    done: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+        elif getattr(v, "tzinfo", None) is None and type(v) in (dt.datetime, dt.date):
+            found = done.get(v)
+            if found is None:
+                found = done[v] = process(v)
+            out.append(found)
+        else:
+            out.append(process(v))
+    return out
 
 
 def _python_default(column: Any) -> Any:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from .... import events
 from ....extensions import db
 from ...models import Asset, AssetType
+from ...models.keys import normal_key
 from .. import asset_kinds, search_index, writes
 from ..assets import ASSET_FIELDS
 from .layout import TransferKind
@@ -37,6 +38,7 @@ class NewAsset:
     kind: TransferKind
     core: dict[str, Any]
     ext: dict[str, Any]
+    tag_key: tuple[int, str | None] | None = None  # (site id, tag key) the importer checked
 
 
 class Batch:
@@ -46,13 +48,20 @@ class Batch:
         self.rows: list[NewAsset] = []
         self.checks = writes.DeferredUniqueness()
         self.tags: set[tuple[int, str]] = set()
+        self._kinds: dict[str, asset_kinds.AssetKind | None] = {}
+
+    def kind(self, type_name: str) -> asset_kinds.AssetKind | None:
+        """``asset_kinds.get``, looked up once per type and run."""
+        if type_name not in self._kinds:
+            self._kinds[type_name] = asset_kinds.get(type_name)
+        return self._kinds[type_name]
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def prepare(self, row: NewAsset) -> bool:
         """The rules of ``create_asset`` on ``row`` (uniqueness deferred); False if any refuses it."""
-        kind = asset_kinds.get(row.kind.type_name)
+        kind = self.kind(row.kind.type_name)
         self.checks.row = row.index
         fields, ext = row.core, row.ext
         try:
@@ -68,8 +77,13 @@ class Batch:
                 if fields.get("site_id") != row.core.get("site_id") or \
                         fields.get("location_id") != row.core.get("location_id"):
                     return False  # a rule moved it: let the ordinary path check the new place
-                writes.ensure_unique(Asset, "asset_tag", fields.get("asset_tag"),
-                                     scope={"site_id": fields["site_id"]}, case_insensitive=True)
+                # The tag's uniqueness (the (site, tag key) constraint) was checked by the importer on the
+                # key the record came with: stored assets (one indexed query per chunk), this file's
+                # earlier rows and this run's. A claim here would cost a scan of every asset's
+                # lower(asset_tag) per run, a quadratic import. A rule that changed the tag sends the
+                # row the ordinary way, where create_asset checks the new one.
+                if row.tag_key is None or (fields["site_id"], normal_key([fields.get("asset_tag")])) != row.tag_key:
+                    return False
                 events.check("asset_validate", action="create", asset=None, asset_type=row.kind.type_name,
                              fields=dict(fields), extension_fields=dict(ext))
         except Exception:  # noqa: BLE001 - whatever refuses it, the ordinary path says it exactly
@@ -93,7 +107,7 @@ class Batch:
         by_model: dict[type, list[dict[str, Any]]] = {}
         extensions: list[dict[str, Any] | None] = []
         for row, asset in zip(rows, assets, strict=True):
-            kind = asset_kinds.get(row.kind.type_name)
+            kind = self.kind(row.kind.type_name)
             if kind is None or kind.extension_model is None:
                 extensions.append(None)
                 continue
@@ -104,7 +118,7 @@ class Batch:
             writes.create_many(model, extension_rows, site_of=site_of)
         search_index.rebuild(ids)
         if events.bus() is not None and events.bus().subscriptions.get(CREATED):
-            models = {row.kind.type_name: asset_kinds.get(row.kind.type_name) for row in rows}
+            models = {row.kind.type_name: self.kind(row.kind.type_name) for row in rows}
             for row, asset, extension in zip(rows, assets, extensions, strict=True):
                 data = writes.row_snapshot(Asset, asset)
                 data["asset_type"] = row.kind.type_name

@@ -32,7 +32,8 @@ from ...models.keys import normal_key
 from .. import assets as asset_service
 from .. import choices, search_index, writes
 from .batch import Batch, NewAsset
-from .layout import META_COLUMNS, REFERENCE_COLUMNS, TransferKind, cell_value, kind_of, place_field
+from .layout import META_COLUMNS, REFERENCE_COLUMNS, TransferKind, cell_reader, kind_of, place_field
+from .loading import quicken
 from .places import ImportPermits, Places
 from .seen import SeenIndex
 from .spool import EventSpool
@@ -115,14 +116,15 @@ class _Importer:
         # This chunk's tags and plugin values (earlier chunks' are in ``seen``): (site, tag key) → where
         # it appeared first; extension (field, value key) → rows.
         self.tags: dict[tuple[int, str], str] = {}
-        self.values: dict[tuple[str, str], list[_Holder]] = {}
+        self.values: dict[tuple[str, str], list[tuple[str, int, str]]] = {}  # (where, site id, type name)
         self._schemas: dict[tuple[str, bool], Schema] = {}
+        self._plans: dict[tuple[str, type, tuple], tuple[list[tuple[str, Any, bool]], list[str]]] = {}
 
     def schema(self, kind: TransferKind, *, partial: bool = False) -> Schema:
         """One schema instance per kind (building one per row would cost more than the row's write)."""
         key = (kind.type_name, partial)
         if key not in self._schemas:
-            self._schemas[key] = kind.schema(partial=partial)
+            self._schemas[key] = quicken(kind.schema(partial=partial))
         return self._schemas[key]
 
     def start(self) -> None:
@@ -146,13 +148,14 @@ class _Importer:
         """New assets by the fast path, a chunk that matches stored assets record by record; then the
         chunk is settled: what it wrote is remembered on disk, its events spooled, the session emptied."""
         self._existing = self._existing_assets(chunk)
-        matched = self._tag_keys(chunk) & set(self._existing)
+        keys = self._tag_keys(chunk)
+        matched = keys & set(self._existing)
         if len(matched) * 2 > len(chunk):  # mostly stored assets (a re-import): record by record
             self._apply_in_savepoint(chunk, report)
         else:
-            self._apply_new(chunk, report)
+            self._apply_new(chunk, report, keys)
         self.seen.add_tags(self.tags.items())
-        self.seen.add_values((key, h.where, h.site_id, h.type_name) for key, holders in self.values.items()
+        self.seen.add_values((key, *h) for key, holders in self.values.items()
                              for h in holders)
         self.tags.clear()
         self.values.clear()
@@ -164,15 +167,15 @@ class _Importer:
         db.session.expunge_all()  # all flushed; keeps the identity map small on big files
 
     # -- the fast path ---------------------------------------------------------------------------------
-    def _apply_new(self, chunk: list[tuple[str, Any]], report: ImportReport) -> None:
+    def _apply_new(self, chunk: list[tuple[str, Any]], report: ImportReport, keys: set[tuple[int, str]]) -> None:
         """Runs of records the fast path can vouch for are written in bulk; any other record ends the
         run (which is written first, so the file's order holds) and is written the ordinary way."""
-        earlier = self.seen.tags_among(self._tag_keys(chunk))
+        earlier = self.seen.tags_among(keys)
         batch = Batch()
         for index, (where, record) in enumerate(chunk):
             row = self._new_asset(index, where, record, earlier, batch)
             if row is not None and batch.prepare(row):
-                batch.tags.add((row.core["site_id"], normal_key([row.core["asset_tag"]])))
+                batch.tags.add(row.tag_key)
                 continue
             self._write_batch(batch, report)
             batch = Batch()
@@ -231,7 +234,7 @@ class _Importer:
                 if not isinstance(value, str):
                     return None
                 extension[name] = value
-        return NewAsset(index, where, record, kind, core, extension)
+        return NewAsset(index, where, record, kind, core, extension, tag_key=key)
 
     def _write_batch(self, batch: Batch, report: ImportReport) -> None:
         """The batch's clean rows in bulk (one savepoint), then its clashing ones the ordinary way."""
@@ -249,13 +252,17 @@ class _Importer:
                 self._one(row.where, row.record, report)
             return
         report.created += len(clean)
+        values = self.values
         for row in clean:
-            site_id = row.core["site_id"]
-            self.tags[(site_id, normal_key([row.core["asset_tag"]]))] = row.where
+            self.tags[row.tag_key] = row.where
+            holder = (row.where, row.core["site_id"], row.kind.type_name)
             for name, value in row.ext.items():
-                if isinstance(value, str) and value and name not in ("assetid", "site_id"):
-                    self.values.setdefault((name, value.casefold()), []).append(
-                        _Holder(row.where, site_id, row.kind.type_name))
+                if value and isinstance(value, str) and name != "assetid" and name != "site_id":
+                    key = (name, value.casefold())
+                    if key in values:
+                        values[key].append(holder)
+                    else:
+                        values[key] = [holder]
         for row in batch.rows:
             if row.index in clashing:
                 self._one(row.where, row.record, report)
@@ -409,27 +416,44 @@ class _Importer:
 
     def _inputs(self, kind: TransferKind, record: dict[str, Any]) -> dict[str, Any]:
         """The record's values for the schema: typed from CSV text, empty cells as no value."""
-        fields = self.schema(kind).fields if self.text_cells else {}
         data: dict[str, Any] = {}
-        for column, raw in record.items():
-            if column in _NOT_SCHEMA_INPUTS or column not in kind.inputs:
-                continue
-            value = raw
-            if self.text_cells:
-                schema_field = fields[column]
-                value = cell_value(schema_field, raw if isinstance(raw, str) else "")
-                if value is None and not (schema_field.allow_none or schema_field.required):
+        for column, read, keep_empty in self._plan(kind, record)[0]:
+            value = record[column]
+            if read is not None:
+                value = read(value if isinstance(value, str) else "")
+                if value is None and not keep_empty:
                     continue  # an empty cell of a field with a default: the default (create) or unchanged
             data[column] = value
         return data
 
     def _refuse_foreign_columns(self, kind: TransferKind, record: dict[str, Any]) -> None:
         """A value in a column this kind does not have is an error (an empty one is the CSV's union)."""
-        ignored = set(META_COLUMNS) | set(REFERENCE_COLUMNS) | kind.shown | kind.state
-        foreign = sorted(column for column, value in record.items()
-                         if value not in (None, "") and column not in ignored and not kind.accepts(column))
+        foreign = [column for column in self._plan(kind, record)[1] if record[column] not in (None, "")]
         if foreign:
             raise RowRefused(f"{', '.join(foreign)}: not a field of {kind.type_name} assets")
+
+    def _plan(self, kind: TransferKind, record: dict[str, Any]) -> tuple[list[tuple[str, Any, bool]], list[str]]:
+        """For a kind and the record's columns (a CSV's are the same on every row), worked out once: the
+        schema inputs ``(column, how to type its CSV text or None, keep an empty cell)`` and the columns
+        the kind does not have (sorted)."""
+        key = (kind.type_name, kind.schema, tuple(record))
+        plan = self._plans.get(key)
+        if plan is None:
+            fields = self.schema(kind).fields if self.text_cells else {}
+            inputs = []
+            for column in record:
+                if column in _NOT_SCHEMA_INPUTS or column not in kind.inputs:
+                    continue
+                schema_field = fields[column] if self.text_cells else None
+                keep = schema_field is not None and (schema_field.allow_none or schema_field.required)
+                inputs.append((column, cell_reader(schema_field) if schema_field is not None else None, keep))
+            ignored = set(META_COLUMNS) | set(REFERENCE_COLUMNS) | kind.shown | kind.state
+            foreign = sorted(column for column in record if column not in ignored and not kind.accepts(column))
+            plan = (inputs, foreign)
+            if len(self._plans) > 256:  # JSON records may bring any set of keys: keep this small
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
 
     # -- messages ------------------------------------------------------------------------------------
     def _remember_values(self, where: str, site_id: int, kind: TransferKind, outcome: tuple[str, Asset, Any]) -> None:
@@ -441,14 +465,14 @@ class _Importer:
             value = getattr(row, attr.key)
             if attr.key not in ("assetid", "site_id") and isinstance(value, str) and value:
                 key = (attr.key, value.casefold())
-                self.values.setdefault(key, []).append(_Holder(where, site_id, kind.type_name))
+                self.values.setdefault(key, []).append((where, site_id, kind.type_name))
                 self._journal.append((self.values, key))
 
     def _explain(self, exc: ApiError, record: dict[str, Any]) -> str:
         fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
         if isinstance(exc.details, dict) and "field" in exc.details and "value" in exc.details:
             key = (exc.details["field"], str(exc.details["value"]).casefold())
-            holders = [_Holder(*found) for found in self.seen.value_holders(*key)] + self.values.get(key, [])
+            holders = [_Holder(*found) for found in [*self.seen.value_holders(*key), *self.values.get(key, [])]]
             type_name = _text(record.get("asset_type"))
             same = [h for h in holders if h.type_name == type_name] or holders
             if same:

@@ -43,14 +43,20 @@ class SeenIndex:
         self._db.execute("COMMIT")
 
     def tags_among(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
-        """Where each of ``keys`` was written, for those that were (point lookups on the primary key:
-        SQLite does not use it for a row-value ``IN`` list)."""
-        found: dict[tuple[int, str], str] = {}
-        lookup = self._db.execute
+        """Where each of ``keys`` was written, for those that were: per site, ``key IN (...)`` in pages
+        (a range of primary-key lookups; SQLite does not use the key for a row-value ``IN`` list)."""
+        by_site: dict[int, list[str]] = {}
         for site, key in set(keys):
-            row = lookup("SELECT line FROM tags WHERE site = ? AND key = ?", (site, key)).fetchone()
-            if row is not None:
-                found[(site, key)] = row[0]
+            by_site.setdefault(site, []).append(key)
+        found: dict[tuple[int, str], str] = {}
+        for site, site_keys in by_site.items():
+            for start in range(0, len(site_keys), 500):
+                page = site_keys[start:start + 500]
+                marks = ", ".join("?" * len(page))
+                for key, line in self._db.execute(
+                        f"SELECT key, line FROM tags WHERE site = ? AND key IN ({marks})",  # noqa: S608 - only marks
+                        (site, *page)):
+                    found[(site, key)] = line
         return found
 
     # -- plugin values -------------------------------------------------------------------------------
