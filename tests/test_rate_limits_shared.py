@@ -69,12 +69,21 @@ def test_two_workers_let_through_exactly_the_per_user_limit_of_wrong_passwords_s
     def wrong_guess(_: int) -> int:
         return call(port, {"username": "admin", "password": "wrong"})[0]
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(wrong_guess, range(24)))
+    def workers() -> set[str]:
+        logins = [line for line in access_log.read_text().splitlines() if "/api/v1/auth/tokens" in line]
+        return {line.split()[0] for line in logins}
+
+    # Which worker accepts a connection is the kernel's choice: on a busy machine one may take a whole
+    # burst. Bursts go on (within the minute of the limit) until both have answered.
+    statuses: list[int] = []
+    for _ in range(10):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses += pool.map(wrong_guess, range(24))
+        if len(workers()) == 2:
+            break
+    assert len(workers()) == 2, "both workers should have answered"
     assert statuses.count(401) == PER_USER, statuses  # not PER_USER per worker, and not one more
-    assert statuses.count(429) == 24 - PER_USER
-    logins = [line for line in access_log.read_text().splitlines() if "/api/v1/auth/tokens" in line]
-    assert len({line.split()[0] for line in logins}) == 2, "both workers should have answered"
+    assert statuses.count(429) == len(statuses) - PER_USER
     assert any(prefix in key.decode() for key in redis_client.scan_iter(match=f"*{prefix}*"))
 
     status, body, headers = call(port, {"username": "admin", "password": ADMIN_PASSWORD})

@@ -1,8 +1,9 @@
 """List requests (SPEC §5): filters by field, ``q`` search, ``sort``, and pages by number or by cursor.
 
 A list costs at most two SQL statements whatever the page size or depth (docs/adr/0019): one page query
-and a ``COUNT`` capped at ``SHOPDB_COUNT_CAP`` rows, left out when the page holds the list's end (ADR 0027). ``?page=N`` pages by OFFSET; ``?after=<cursor>``
-(``meta.next`` of the previous page) continues right after a row, which an index serves at any depth.
+and a ``COUNT`` capped at ``SHOPDB_COUNT_CAP`` rows, left out when the page holds the list's end (ADR
+0027). ``?page=N`` pages by OFFSET; ``?after=<cursor>`` (``meta.next`` of the previous page) continues
+right after a row, which an index serves at any depth.
 Serialisers must work on the rows the page query returned (join what you need into ``stmt``; never
 lazy-load per row). They return raw values (a model object, or a dict of Python values): the view's
 ``list_envelope(Schema)`` dumps the page, once (docs/adr/0011).

@@ -149,8 +149,8 @@ def export_schema_command(dialect: str, output: str | None) -> None:
 def analyze_command(tables: tuple[str, ...]) -> None:
     """Refresh the database's statistics of TABLES (default: all) after bulk work.
 
-    `shopdb demo` and `shopdb import` do it themselves; run it after loading rows another way (SQL,
-    a restore) on a database whose autovacuum is off or has not come by yet.
+    The demo and import commands do it themselves; run it after loading rows another way (SQL, a
+    restore) on a database whose autovacuum is off or has not come by yet.
     """
     unknown = sorted(set(tables) - set(inspect(db.engine).get_table_names()))
     if unknown:
