@@ -8,6 +8,9 @@ the ORDER BY, except where the rows to sort are few by nature (below, each with 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import event
 
 from shopdb.extensions import db
@@ -20,12 +23,10 @@ SORTED_BY_NATURE = {
 }
 
 
-def test_every_paged_list_reads_its_default_order_from_an_index(app, client, auth_headers):
-    result = app.test_cli_runner().invoke(args=["demo", "--assets", "60", "--seed", "5"])
-    assert result.exit_code == 0, result.output
-    assert client.post("/api/v1/notifications", json={"title": "Hall A: crane inspection"},
-                       headers=auth_headers).status_code == 201
-    spec = client.get("/api/v1/openapi.json", headers=auth_headers).get_json()
+@contextmanager
+def page_plans(app) -> Iterator:
+    """Inside the block, ``plan()`` is SQLite's plan of the last page statement run since the last call
+    (None when no statement ordered rows: a list ordered in Python after a bounded read)."""
     with app.app_context():
         engine = db.engine
     seen: list[tuple[str, tuple]] = []
@@ -33,26 +34,42 @@ def test_every_paged_list_reads_its_default_order_from_an_index(app, client, aut
     def record(_conn, _cursor, statement, parameters, *_args):
         seen.append((statement, parameters))
 
+    def plan() -> str | None:
+        pages = [(s, p) for s, p in seen if "ORDER BY" in s and "count(" not in s.lower()]
+        if not pages:
+            return None
+        statement, parameters = pages[-1]
+        with engine.connect() as connection:
+            plan = "; ".join(row[-1] for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters).fetchall())
+        seen.clear()  # the EXPLAIN itself included
+        return plan
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield plan
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_every_paged_list_reads_its_default_order_from_an_index(app, client, auth_headers):
+    result = app.test_cli_runner().invoke(args=["demo", "--assets", "60", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    assert client.post("/api/v1/notifications", json={"title": "Hall A: crane inspection"},
+                       headers=auth_headers).status_code == 201
+    spec = client.get("/api/v1/openapi.json", headers=auth_headers).get_json()
     lists = [path for path, item in spec["paths"].items()
              if "{" not in path and any(p["name"] == "after" for p in item.get("get", {}).get("parameters", []))]
     sorting, planned = [], []
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with page_plans(app) as plan_of_page:
         for path in lists:
-            seen.clear()
             assert client.get(f"{path}?per_page=50", headers=auth_headers).status_code == 200, path
-            pages = [(s, p) for s, p in seen if "ORDER BY" in s and "count(" not in s.lower()]
-            if not pages:
+            plan = plan_of_page()
+            if plan is None:
                 continue  # ordered in Python after a bounded read (e.g. subnets by address)
-            statement, parameters = pages[-1]
-            with engine.connect() as connection:
-                plan = "; ".join(row[-1] for row in connection.exec_driver_sql(
-                    "EXPLAIN QUERY PLAN " + statement, parameters).fetchall())
             planned.append(path)
             if "TEMP B-TREE" in plan and path not in SORTED_BY_NATURE:
                 sorting.append(f"{path}: {plan}")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert len(planned) >= 12, planned
     assert not sorting, "these lists sort every row for each page:\n" + "\n".join(sorting)
 
@@ -62,32 +79,19 @@ def test_assets_sorted_by_status_site_or_location_continue_by_tag_from_one_index
     assetid) indexes hold, walked by cursor in both directions without a sort."""
     result = app.test_cli_runner().invoke(args=["demo", "--assets", "60", "--seed", "5"])
     assert result.exit_code == 0, result.output
-    with app.app_context():
-        engine = db.engine
-    seen: list[tuple[str, tuple]] = []
-
-    def record(_conn, _cursor, statement, parameters, *_args):
-        seen.append((statement, parameters))
-
-    for field in ("status", "site_id", "location_id"):
-        for direction in ("", "-"):
-            seen.clear()
-            rows, url = [], f"/api/v1/assets?sort={direction}{field}&per_page=7"
-            event.listen(engine, "before_cursor_execute", record)
-            try:
+    with page_plans(app) as plan_of_page:
+        for field in ("status", "site_id", "location_id"):
+            for direction in ("", "-"):
+                rows, plan, url = [], None, f"/api/v1/assets?sort={direction}{field}&per_page=7"
                 while url:
                     body = client.get(url, headers=auth_headers).get_json()
+                    plan = plan or plan_of_page()  # the first page's
                     rows += body["data"]
                     cursor = body["meta"]["next"]
                     url = f"/api/v1/assets?sort={direction}{field}&per_page=7&after={cursor}" if cursor else None
-            finally:
-                event.remove(engine, "before_cursor_execute", record)
-            key = [((r[field] is not None, r[field] or 0), r["asset_tag"].casefold(), r["assetid"]) for r in rows]
-            assert key == sorted(key, reverse=bool(direction)), (field, direction)
-            assert len({r["assetid"] for r in rows}) == len(rows) == client.get(
-                "/api/v1/assets?per_page=1", headers=auth_headers).get_json()["meta"]["total"]
-            statement, parameters = next((s, p) for s, p in seen if "ORDER BY" in s and "count(" not in s.lower())
-            with engine.connect() as connection:
-                plan = "; ".join(row[-1] for row in connection.exec_driver_sql(
-                    "EXPLAIN QUERY PLAN " + statement, parameters).fetchall())
-            assert "TEMP B-TREE" not in plan, (field, direction, plan)
+                key = [((r[field] is not None, r[field] or 0), r["asset_tag"].casefold(), r["assetid"])
+                       for r in rows]
+                assert key == sorted(key, reverse=bool(direction)), (field, direction)
+                assert len({r["assetid"] for r in rows}) == len(rows) == client.get(
+                    "/api/v1/assets?per_page=1", headers=auth_headers).get_json()["meta"]["total"]
+                assert plan is not None and "TEMP B-TREE" not in plan, (field, direction, plan)

@@ -15,6 +15,11 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, inspect
 
 
+def measured(engine: Engine) -> bool:
+    """Whether ShopDB has this database keep statistics (not SQLite: see ``refresh``)."""
+    return engine.dialect.name != "sqlite"
+
+
 def refresh(engine: Engine, tables: Iterable[str] | None = None) -> list[str]:
     """Measure ``tables`` (default: every table) again; returns the names measured.
 
@@ -24,7 +29,7 @@ def refresh(engine: Engine, tables: Iterable[str] | None = None) -> list[str]:
     hold (tests/test_list_order_indexes.py) — and it never measures again by itself: statistics taken on
     a 300-asset demo would stay, and once the plant grew it would sort tables it should walk by index.
     """
-    if engine.dialect.name == "sqlite":
+    if not measured(engine):
         return []
     existing = set(inspect(engine).get_table_names())
     names = sorted(existing if tables is None else set(tables) & existing)
