@@ -85,10 +85,23 @@ def with_primary_key_last(stmt: Select) -> Select:
         return stmt
     missing = [col for col in info.primary_key
                if not any(col.compare(k.expression) or _same_key(k.expression, col) for k in keys)]
-    if not missing:
+    if not missing or _unique_order(info, keys):
         return stmt
     descending = bool(keys) and keys[-1].descending
     return stmt.order_by(*[col.desc() if descending else col.asc() for col in missing])
+
+
+def _unique_order(info: Any, keys: Sequence[OrderKey]) -> bool:
+    """Whether the order holds a unique NOT NULL key of the entity's table, or of a one-to-one extension
+    of it (``computers.hostname`` in the computers list): one row per entity, so the order is total."""
+    (key,) = info.primary_key if len(info.primary_key) == 1 else (None,)
+    tables = {id(info.local_table): info.local_table}
+    for k in keys:
+        table = getattr(k.expression, "table", None)
+        primary_key = list(getattr(getattr(table, "primary_key", None), "columns", ()))
+        if key is not None and len(primary_key) == 1 and _same_key(primary_key[0], key):
+            tables[id(table)] = table
+    return any(ordering.holds_unique_key(table, [k.expression for k in keys]) for table in tables.values())
 
 
 def _same_key(expression: ColumnElement[Any], key: ColumnElement[Any]) -> bool:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, func
+from sqlalchemy import PrimaryKeyConstraint, String, UniqueConstraint, and_, func
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.functions import FunctionElement
 
 # Column.info: the source columns of a normalised key, public field last (filled by the model layer).
@@ -95,3 +96,30 @@ def nullable(expression: Any) -> bool:
         arguments = list(element.clauses)
         return len(arguments) != 1 or nullable(arguments[0])
     return getattr(element, "nullable", True) is not False
+
+
+def holds_unique_key(table: Any, expressions: list[Any]) -> bool:
+    """Whether ``expressions`` include every column of a unique key of ``table`` whose columns are all
+    NOT NULL: rows ordered by them are in a total order already, and a tiebreak after them adds nothing.
+
+    It also costs something on MariaDB: its planner reads a non-unique index as ending in the primary
+    key, but not a unique one, so ``ORDER BY hostname, assetid`` sorts every row where ``ORDER BY hostname``
+    walks the unique index (docs/adr/0019, addendum 4).
+    """
+    if table is None or not hasattr(table, "constraints"):
+        return False
+    # By name: an ORM attribute's column is an annotated copy of the table's own.
+    ordered = {c.name for c in (_column(e) for e in expressions) if same_table(getattr(c, "table", None), table)}
+    candidates = [list(c.columns) for c in table.constraints
+                  if isinstance(c, UniqueConstraint | PrimaryKeyConstraint)]
+    candidates += [list(i.columns) for i in table.indexes if i.unique]
+    return any(columns and all(c.name in ordered and not c.nullable for c in columns) for columns in candidates)
+
+
+def same_table(one: Any, other: Any) -> bool:
+    """Whether two FROM elements are the same table (an ORM statement holds annotated copies of tables;
+    an alias is never its table)."""
+    if one is other:
+        return one is not None
+    return (isinstance(one, TableClause) and isinstance(other, TableClause)
+            and (one.schema, one.name) == (other.schema, other.name))

@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app, request
 from sqlalchemy import BigInteger, Select, false, func, inspect, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.selectable import Join
 
 from . import keyset, ordering, responses
 from .errors import MAX_INT, BadRequest
@@ -168,12 +169,25 @@ def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Selec
         sorted_on.append(key.lstrip("-+"))
         table = getattr(getattr(column, "table", None), "name", None)
         tiebreaks = [spec.tiebreak_by_table[table]] if table in spec.tiebreak_by_table else list(spec.tiebreak)
+    # Sorted on a unique key of the tiebreak's own table (``hostname``), the order is total already.
+    dialect = _dialect()
+    if tiebreaks and ordering.holds_unique_key(
+            getattr(_unordered(tiebreaks[0]), "table", None),
+            [ordering.sort_expression(spec.fields[name], dialect) for name in sorted_on]):
+        return stmt.order_by(*order)
     then = spec.then_by.get(sorted_on[-1], ()) if sorted_on else ()
     order += [_ordered(spec.fields[name], descending) for name in then if name not in sorted_on]
     # A unique tiebreak keeps pages stable when sort keys repeat. One without a direction of its own
     # follows the last sort key's, so one index (``(sorted column, primary key)``) serves the whole order.
     tiebreak = [t if isinstance(t, UnaryExpression) else _ordered(t, descending) for t in tiebreaks]
     return stmt.order_by(*order, *tiebreak)
+
+
+def _unordered(term: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column of an ORDER BY term (``col.desc().nulls_last()`` → ``col``)."""
+    while isinstance(term, UnaryExpression):
+        term = term.element
+    return term
 
 
 def _ordered(column: ColumnElement[Any], descending: bool) -> ColumnElement[Any]:
@@ -221,24 +235,52 @@ def capped_count(stmt: Select, cap: int) -> tuple[int, bool]:
     return (counted, True) if counted <= cap else (cap, False)
 
 
-def _at_offset(stmt: Select, offset: int, limit: int) -> Select:
+def _at_offset(stmt: Select, offset: int, limit: int, driven: bool = False) -> Select:
     """``stmt`` from row ``offset`` on, by a deferred join (docs/adr/0019).
 
     OFFSET walks every row before the page. Walked as the primary keys alone (a covering scan of the
     sort's index, which ends in the key) and joined back for the ``limit`` rows of the page, a deep
-    page reads its rows once instead of reading and dropping all those before it.
+    page reads its rows once instead of reading and dropping all those before it. ``driven``: the walk
+    keeps the statement's join order (``_drive``).
     """
     if offset == 0:
-        return stmt
+        return _drive(stmt) if driven else stmt
     entity = stmt.column_descriptions[0].get("entity") if stmt.column_descriptions else None
     info = inspect(entity) if entity is not None else None
     primary_key = list(info.primary_key) if info is not None and hasattr(info, "primary_key") else []
     if len(primary_key) != 1 or stmt._distinct or stmt._group_by_clauses:
-        return stmt.offset(offset)
+        return (_drive(stmt) if driven else stmt).offset(offset)
     key = primary_key[0]
-    page_keys = (stmt.with_only_columns(key.label("page_key"), maintain_column_froms=True)
-                 .offset(offset).limit(limit).subquery("page_keys"))
+    walk = stmt.with_only_columns(key.label("page_key"), maintain_column_froms=True)
+    page_keys = (_drive(walk) if driven else walk).offset(offset).limit(limit).subquery("page_keys")
     return stmt.join(page_keys, page_keys.c.page_key == key)
+
+
+def _drive(stmt: Select) -> Select:
+    return stmt.prefix_with("STRAIGHT_JOIN", dialect="mysql")
+
+
+def _driven_by_order(stmt: Select, keys: list[keyset.OrderKey] | None) -> bool:
+    """MariaDB only: whether to read the tables in the order written (``STRAIGHT_JOIN``), the table that
+    holds the sort key first, so the page is read from that key's index.
+
+    MariaDB's planner otherwise tends to start from the smaller or the filtered table and sort
+    everything it joins (the equipment list at 81k assets: 92 ms; the address list, started from its
+    18 subnets: 290 ms). Only for a list the client did not filter or search: there a selective
+    condition on another table can be the better start, and the planner is left to weigh it.
+    """
+    if _dialect() != "mysql" or not keys:
+        return False
+    if any(value != "" and name not in {"page", "per_page", "sort", "after"} and not name.startswith("_")
+           for name, value in request.args.items()):
+        return False
+    froms = stmt.get_final_froms()
+    if len(froms) != 1:
+        return False
+    leftmost = froms[0]
+    while isinstance(leftmost, Join):
+        leftmost = leftmost.left
+    return ordering.same_table(leftmost, getattr(keys[0].expression, "table", None))
 
 
 class PageRow(tuple):
@@ -278,9 +320,10 @@ def paginate(stmt: Select, serialize: Callable[[Any], Any] | None = None, scalar
             raise BadRequest("This list pages by number only: use 'page'.",
                              {"fields": {"after": ["Not supported by this list."]}})
         paged = stmt.where(keyset.after_row(keys, keyset.values_of(after, keys)))
+        paged = _drive(paged) if _driven_by_order(stmt, keys) else paged
         page = None
     else:
-        paged = _at_offset(stmt, (page - 1) * per_page, per_page + 1)
+        paged = _at_offset(stmt, (page - 1) * per_page, per_page + 1, _driven_by_order(stmt, keys))
     # One row more than the page tells whether another page follows; the sort keys ride along as extra
     # columns so the cursor of the last row is read without touching the serialised objects.
     width = len(stmt.column_descriptions)  # one per entity or column: what a row holds

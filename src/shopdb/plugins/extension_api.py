@@ -93,12 +93,17 @@ class ExtensionResource:
             extra_args=set(self.extra_args),
         )
 
-    def base_query(self) -> Select:
+    def base_query(self, extension_first: bool = False) -> Select:
         # The extension row makes the asset this type's; asset_types joined once (outer: assets stay the
         # driving table), filling ``asset.asset_type`` too (ADR 0019: no second, eager join).
-        return (select(Asset, self.model)
-                .join(self.model, self.model.assetid == Asset.assetid)
-                .outerjoin(AssetType, AssetType.id == Asset.asset_type_id)
+        # ``extension_first`` writes the extension table first (the same rows): the table MariaDB reads
+        # first when a list sorted by an extension column keeps the written order (``paginate``).
+        stmt = select(Asset, self.model)
+        if extension_first:
+            stmt = stmt.select_from(self.model).join(Asset, Asset.assetid == self.model.assetid)
+        else:
+            stmt = stmt.join(self.model, self.model.assetid == Asset.assetid)
+        return (stmt.outerjoin(AssetType, AssetType.id == Asset.asset_type_id)
                 .options(contains_eager(Asset.asset_type)))
 
     def list_query(self) -> Select:
@@ -109,12 +114,13 @@ class ExtensionResource:
         column, the extension's ``(<column>, assetid)`` index drives and the type is left out — naming it
         would make the database start from the assets of the type and sort them all.
         """
-        stmt = apply_list_args(self.base_query(), self.list_spec())
+        spec = self.list_spec()
+        stmt = apply_list_args(self.base_query(), spec)
         keys = keyset.order_keys(stmt, "") or ()
-        if not keys or getattr(keys[0].expression, "table", None) is not self.model.__table__:
-            type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
-            stmt = stmt.where(Asset.asset_type_id == type_id)
-        return stmt
+        if keys and getattr(keys[0].expression, "table", None) is self.model.__table__:
+            return apply_list_args(self.base_query(extension_first=True), spec)
+        type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
+        return stmt.where(Asset.asset_type_id == type_id)
 
     def count_query(self) -> Select | None:
         """The list's rows counted from the extension table alone, or None when that would not be them.
