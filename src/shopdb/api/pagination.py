@@ -308,8 +308,9 @@ def _key_walk(stmt: Select, key: ColumnElement[Any], entity: Any) -> Select:
     walk = select(getattr(mapper.entity, mapper.get_property_by_column(key).key).label("page_key"))
     if stmt._from_obj:
         walk = walk.select_from(*stmt._from_obj)
-    for target, onclause, _from, flags in kept:
-        walk = walk.join(target, onclause, isouter=bool(flags.get("isouter")), full=bool(flags.get("full")))
+    for target, onclause, left, flags in kept:
+        how = {"isouter": bool(flags.get("isouter")), "full": bool(flags.get("full"))}
+        walk = walk.join(target, onclause, **how) if left is None else walk.join_from(left, target, onclause, **how)
     return walk.where(*stmt._where_criteria).order_by(*stmt._order_by_clauses)
 
 
