@@ -329,6 +329,8 @@ CREATE INDEX ix_computers_pc_type ON computers (pc_type);
 
 CREATE INDEX ix_computers_primary_ip ON computers (primary_ip);
 
+CREATE INDEX ix_computers_site_id_hostname ON computers (site_id, hostname);
+
 CREATE TABLE equipment (
 	assetid INTEGER NOT NULL, 
 	site_id INTEGER NOT NULL, 

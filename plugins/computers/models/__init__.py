@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from shopdb.plugins.toolkit import CASE_FOLDED, asset_site_column, asset_site_constraints, db
@@ -34,6 +34,9 @@ class Computer(db.Model):
         # A NIC's address identifies one PC; NULLs (unknown MAC) may repeat on every database.
         UniqueConstraint("mac_address", name="uq_computers_mac_address"),
         UniqueConstraint("site_id", "primary_ip", name="uq_computers_site_id_primary_ip"),
+        # One site's PCs in the list's order (0004): hostnames begin with the site, so the hostname index
+        # alone walks every other site's PCs first.
+        Index("ix_computers_site_id_hostname", "site_id", "hostname"),
         *asset_site_constraints("computers"),
     )
 

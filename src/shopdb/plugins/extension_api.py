@@ -85,9 +85,18 @@ class ExtensionResource:
             names = self.__dict__["_extension_names"] = self.kind().extension_fields()
         return {name: getattr(self.model, name) for name in names}
 
-    def list_spec(self) -> ListSpec:
+    def site_fields(self) -> dict[str, Any]:
+        """``site_id`` on the extension's own copy of the asset's site, when it keeps one (held equal by a
+        foreign key, docs/adr/0008): the same rows, and the extension's indexes can serve the filter."""
+        site_copy = getattr(self.model, "site_id", None)
+        return {"site_id": site_copy} if site_copy is not None else {}
+
+    def list_spec(self, extension_first: bool = False) -> ListSpec:
+        # Read from the extension's index, the page filters its site on the extension's copy; read from
+        # the asset's, on the asset's (the index of whichever table drives can serve the filter).
+        site = self.site_fields() if extension_first else {}
         return ListSpec(
-            fields={**CORE_LIST_FIELDS, **self.extension_fields()},
+            fields={**CORE_LIST_FIELDS, **self.extension_fields(), **site},
             search_index=search_index.matching_assets, default_sort=self.default_sort,
             tiebreak=[Asset.assetid], tiebreak_by_table={self.model.__table__.name: self.model.assetid},
             extra_args=set(self.extra_args),
@@ -118,7 +127,7 @@ class ExtensionResource:
         stmt = apply_list_args(self.base_query(), spec)
         keys = keyset.order_keys(stmt, "") or ()
         if keys and getattr(keys[0].expression, "table", None) is self.model.__table__:
-            return apply_list_args(self.base_query(extension_first=True), spec)
+            return apply_list_args(self.base_query(extension_first=True), self.list_spec(extension_first=True))
         type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
         return stmt.where(Asset.asset_type_id == type_id)
 
@@ -130,12 +139,13 @@ class ExtensionResource:
         extension's own rows are the list's — and its index counts them without touching ``assets``
         (a join PostgreSQL would hash whole).
         """
-        own = set(self.extension_fields()) | set(self.extra_args)
+        fields = {**self.extension_fields(), **self.site_fields()}
+        own = set(fields) | set(self.extra_args)
         asked = {name for name, value in request.args.items()
                  if value != "" and not name.startswith("_") and name not in RESERVED_ARGS}
         if request.args.get("q") or asked - own:
             return None
-        spec = ListSpec(fields=self.extension_fields(), extra_args=set(self.extra_args))
+        spec = ListSpec(fields=fields, extra_args=set(self.extra_args))
         stmt = apply_list_args(select(self.model.assetid), spec, sort=False)
         if self.list_filter is not None:
             stmt = self.list_filter(stmt)
