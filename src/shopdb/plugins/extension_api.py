@@ -121,7 +121,9 @@ class ExtensionResource:
         Ordered by a core column, the page is read from the ``(asset_type_id, <column>, assetid)`` index,
         so the type is named (redundant for the rows, decisive for the plan); ordered by an extension
         column, the extension's ``(<column>, assetid)`` index drives and the type is left out — naming it
-        would make the database start from the assets of the type and sort them all.
+        would make the database start from the assets of the type and sort them all. That statement is
+        written extension table first and filters ``site_id`` on the extension's copy of it, so a
+        ``(site_id, <column>)`` index of the extension serves one site's page.
         """
         spec = self.list_spec()
         stmt = apply_list_args(self.base_query(), spec)
