@@ -24,6 +24,7 @@ from sqlalchemy import PrimaryKeyConstraint, String, UniqueConstraint, and_, fun
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import Alias
 
 # Column.info: the source columns of a normalised key, public field last (filled by the model layer).
 KEY_INFO = "shopdb_key_of"
@@ -117,9 +118,11 @@ def holds_unique_key(table: Any, expressions: list[Any]) -> bool:
 
 
 def same_table(one: Any, other: Any) -> bool:
-    """Whether two FROM elements are the same table (an ORM statement holds annotated copies of tables;
-    an alias is never its table)."""
+    """Whether two FROM elements are the same table, or the same alias of one (an ORM statement holds
+    annotated copies of both; an alias is never its table)."""
     if one is other:
         return one is not None
+    if isinstance(one, Alias) and isinstance(other, Alias):
+        return one.name == other.name and one.element is other.element
     return (isinstance(one, TableClause) and isinstance(other, TableClause)
             and (one.schema, one.name) == (other.schema, other.name))

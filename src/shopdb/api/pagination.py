@@ -20,7 +20,7 @@ from flask import current_app, request
 from sqlalchemy import BigInteger, Select, false, func, inspect, literal_column, or_, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, ColumnClause, ColumnElement, UnaryExpression
-from sqlalchemy.sql.selectable import Alias, Join, ScalarSelect, SelectBase
+from sqlalchemy.sql.selectable import Join, ScalarSelect, SelectBase
 from sqlalchemy.sql.util import find_tables
 
 from . import keyset, ordering, responses
@@ -157,12 +157,11 @@ def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Selec
 
     if not sort:
         return stmt
-    sort_keys = [s.strip() for s in (args.get("sort") or "").split(",") if s.strip()]
     order = []
     descending = False
     tiebreaks = list(spec.tiebreak)
     sorted_on: list[str] = []
-    for key in sort_keys or list(spec.default_sort):
+    for key in _sort_keys(spec):
         descending = key.startswith("-")
         column = spec.fields.get(key.lstrip("-+"))
         if column is None:
@@ -183,6 +182,24 @@ def apply_list_args(stmt: Select, spec: ListSpec, *, sort: bool = True) -> Selec
     # follows the last sort key's, so one index (``(sorted column, primary key)``) serves the whole order.
     tiebreak = [t if isinstance(t, UnaryExpression) else _ordered(t, descending) for t in tiebreaks]
     return stmt.order_by(*order, *tiebreak)
+
+
+def _sort_keys(spec: ListSpec) -> list[str]:
+    """The request's ``sort`` keys (``-name`` descending), else the list's default order."""
+    asked = [key.strip() for key in (request.args.get("sort") or "").split(",") if key.strip()]
+    return asked or list(spec.default_sort)
+
+
+def first_sort_expression(spec: ListSpec) -> ColumnElement[Any] | None:
+    """What ``apply_list_args`` will order the list by first (a column, its key column or ``lower()``),
+    without building the statement; None when the first sort key names no field (``apply_list_args``
+    refuses it)."""
+    keys = _sort_keys(spec)
+    column = spec.fields.get(keys[0].lstrip("-+")) if keys else None
+    if column is None:
+        return None
+    expression = ordering.sort_expression(column, _dialect())
+    return getattr(expression, "expression", expression)  # an ORM attribute's column
 
 
 def _unordered(term: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -345,7 +362,7 @@ def _idle_outer_join(join: tuple, clauses: list[Any]) -> bool:
         selectable = _selectable(target)
         if not _on_own_key(selectable, onclause):
             return False
-    return not any(_same_from(found, selectable)
+    return not any(ordering.same_table(found, selectable)
                    for clause in clauses for found in find_tables(clause, include_aliases=True))
 
 
@@ -354,20 +371,13 @@ def _selectable(target: Any) -> Any:
     return getattr(info, "selectable", target)
 
 
-def _same_from(one: Any, other: Any) -> bool:
-    if one is other or ordering.same_table(one, other):
-        return True
-    return (isinstance(one, Alias) and isinstance(other, Alias) and one.name == other.name
-            and one.element is other.element)
-
-
 def _on_own_key(selectable: Any, onclause: Any) -> bool:
     """Whether ``onclause`` is ``<selectable's single-column primary key> = <a column elsewhere>``."""
     primary_key = list(getattr(selectable, "primary_key", ()))
     if len(primary_key) != 1 or not isinstance(onclause, BinaryExpression) or onclause.operator is not operators.eq:
         return False
     own = [side for side in (onclause.left, onclause.right) if getattr(side, "name", None) == primary_key[0].name
-           and _same_from(getattr(side, "table", None), selectable)]
+           and ordering.same_table(getattr(side, "table", None), selectable)]
     return len(own) == 1
 
 

@@ -32,10 +32,10 @@ from marshmallow import Schema
 from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
-from ..api import LIST_PARAMETERS, ListSpec, envelope, keyset, list_envelope, responses
+from ..api import LIST_PARAMETERS, ListSpec, envelope, list_envelope, responses
 from ..api.concurrency import expected_version
 from ..api.errors import NotFound
-from ..api.pagination import RESERVED_ARGS, apply_list_args, paginate
+from ..api.pagination import RESERVED_ARGS, apply_list_args, first_sort_expression, paginate
 from ..auth import require_role, require_site_access
 from ..core.models import Asset, AssetType
 from ..core.services import assets as asset_service
@@ -126,12 +126,11 @@ class ExtensionResource:
         ``(site_id, <column>)`` index of the extension serves one site's page.
         """
         spec = self.list_spec()
-        stmt = apply_list_args(self.base_query(), spec)
-        keys = keyset.order_keys(stmt, "") or ()
-        if keys and getattr(keys[0].expression, "table", None) is self.model.__table__:
+        first = first_sort_expression(spec)
+        if getattr(first, "table", None) is self.model.__table__:
             return apply_list_args(self.base_query(extension_first=True), self.list_spec(extension_first=True))
         type_id = select(AssetType.id).where(AssetType.name == self.type_name).scalar_subquery()
-        return stmt.where(Asset.asset_type_id == type_id)
+        return apply_list_args(self.base_query(), spec).where(Asset.asset_type_id == type_id)
 
     def count_query(self) -> Select | None:
         """The list's rows counted from the extension table alone, or None when that would not be them.
