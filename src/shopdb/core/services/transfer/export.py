@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from marshmallow import Schema, fields, missing
@@ -17,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from ....extensions import db
 from ...models import Asset, AssetType, Location, Site
 from ...schemas import AssetFieldsSchema
+from ...schemas.dumping import dump_one, plan_for
 from .layout import CORE_COLUMNS, META_COLUMNS, TransferKind, cell_text, kind_of, location_path
 
 BATCH = 1000
@@ -203,6 +205,14 @@ def _serializes_value_only(field: fields.Field) -> bool:
     return False
 
 
+def _never_dumped(field: fields.Field, name: str, flat_keys: set[str]) -> bool:
+    """Whether ``field`` dumps nothing from an export's flat dict: it reads a value (a list, a nested
+    object: never computes one) under a key the flat dict never has, and has no default for it."""
+    if not isinstance(field, fields.Nested | fields.Pluck | fields.List | fields.Dict):
+        return False
+    return field.dump_default is missing and (field.attribute or name) not in flat_keys
+
+
 class _CellPlan:
     """A plain kind's CSV cells read straight from its asset and extension rows: the same value each
     plain field's ``_serialize`` gives in the dump, through ``cell_text``, without the flat dict."""
@@ -214,6 +224,7 @@ class _CellPlan:
         self.reads = reads  # (cell, from the extension row?, position in that row, serialize, str as is)
         self.needs_extension = needs_extension
         self.rest = rest  # the computed fields' schema: dumped from the flat dict, as before
+        self.rest_steps = plan_for(rest) if rest is not None else None
         self.computed = computed  # (cell, field name) of the computed fields the record shows
         self.type_name = type_name
         self.asset_attrs = asset_attrs
@@ -247,12 +258,18 @@ class _CellPlan:
             elif name == "asset_type":
                 return None
         computed = []
-        for name in dumper.rest.fields if dumper.rest is not None else ():
+        flat_keys = {*in_asset, *in_extension, "asset_type"}
+        for name, field in dumper.rest.fields.items() if dumper.rest is not None else ():
             if name in wanted:
                 if name not in cells:
                     return None
+                if _never_dumped(field, name, flat_keys):
+                    continue  # its cell stays empty, as the dump leaves it
                 computed.append((cells[name], name))
-        return cls(len(cells), reads, bool(in_extension), dumper.rest, computed, type_name, asset_attrs)
+        # Only the computed fields a cell shows are dumped: a PC's detail-only ``controls`` cost as
+        # much per row as the rest of it.
+        rest = type(dumper.rest)(only=[name for _, name in computed]) if computed else None
+        return cls(len(cells), reads, bool(in_extension), rest, computed, type_name, asset_attrs)
 
     def cells(self, row: Any, extension: tuple[tuple[str, ...], tuple] | None) -> list[str]:
         out = [""] * self.width
@@ -279,7 +296,9 @@ class _CellPlan:
             flat["asset_type"] = self.type_name
             if extension is not None:
                 flat.update(zip(extension[0], extension[1], strict=True))
-            dumped = self.rest.dump(flat)
+            # The schema's dump plan (no dump hooks here: ``_Dumper`` dumps such a schema whole) without
+            # ``Schema.dump``'s own steps, which cost more than a computed field or two.
+            dumped = dump_one(self.rest_steps, flat) if self.rest_steps is not None else self.rest.dump(flat)
             for cell, name in self.computed:
                 value = dumped.get(name)
                 if value is not None:
@@ -305,10 +324,15 @@ def _extension_rows(rows: list[Any], kinds: dict[int, TransferKind | None]) -> d
         table = inspect(model).local_table
         names = _attribute_positions(model, table)
         attrs = tuple(attr for attr, _ in names)
-        positions = [i for _, i in names]
+        values = itemgetter(*[i for _, i in names]) if len(names) > 1 else lambda row: tuple(row)[:1]
         key = list(table.c.keys()).index("assetid")
-        for extension in db.session.execute(select(table).where(table.c.assetid.in_(ids))):
-            found[extension[key]] = (attrs, tuple(extension[i] for i in positions))
+        # The batch's assets are a range of assetids read in order: the extension rows are that range of
+        # the extension's primary key (one range scan; a thousand bound ids cost more than the rows).
+        wanted = set(ids)
+        stmt = select(table).where(table.c.assetid.between(ids[0], ids[-1]))
+        for extension in db.session.execute(stmt).all():
+            if extension[key] in wanted:
+                found[extension[key]] = (attrs, values(extension))
     return found
 
 
