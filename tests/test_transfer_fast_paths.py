@@ -137,3 +137,49 @@ def test_a_stored_tag_in_other_case_among_new_rows_updates_that_asset_instead_of
         assert db.session.execute(select(func.count()).select_from(Asset)).scalar_one() == 1500
         names = db.session.execute(select(Asset.name).where(Asset.asset_tag_key == "old-1")).scalars().all()
         assert names == ["Renamed"]
+
+
+def _record_values(schema):
+    """Records for ``schema``: each field given or not, as text a file may hold (good or bad), a number,
+    None or a wrong type; now and then a column the schema does not have."""
+    from hypothesis import strategies as st
+
+    cell = st.one_of(
+        st.sampled_from(["", " ", "active", "office", "Windows 11", "00:1b:21:0a:0b:0c", "10.1.2.3", "p1-pc-001",
+                         "2026-11-30", "2026-11-30T08:00:00+02:00", "12", "-1", "x" * 300, "true"]),
+        st.text(max_size=12), st.integers(-3, 3), st.none(), st.just(["a list"]))
+    names = sorted(schema.load_fields)
+    return st.fixed_dictionaries({}, optional={**{name: cell for name in names}, "not_a_field": cell})
+
+
+def test_every_kinds_quickened_schema_loads_a_record_as_marshmallow_itself_would(app):
+    """The importer's schemas (remembered fields, the load plan) give marshmallow's own answer — the same
+    data or the same errors — for every kind, new and partial (an update), records repeating or not."""
+    from hypothesis import HealthCheck, given, settings
+    from marshmallow import ValidationError
+
+    from shopdb.core.services import choices, transfer
+    from shopdb.core.services.transfer.loading import quicken
+
+    def outcome(schema, record, partial):
+        try:
+            return "loaded", schema.load(dict(record), partial=partial)
+        except ValidationError as exc:
+            return "refused", exc.messages
+
+    with app.app_context(), choices.cached():
+        kinds = transfer.registered_kinds()
+        assert {kind.type_name for kind in kinds} >= {"computer", "equipment", "printer", "usb_device"}
+        for kind in kinds:
+            quick, plain = quicken(kind.schema()), kind.schema()
+            for partial in (None, True):
+                compare = _comparison(quick, plain, partial, outcome)
+                settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck),
+                         database=None)(given(_record_values(plain))(compare))()
+
+
+def _comparison(quick, plain, partial, outcome):
+    def same(record):
+        assert outcome(quick, record, partial) == outcome(plain, record, partial)
+        assert outcome(quick, record, partial) == outcome(plain, record, partial)  # answered from memory now
+    return same

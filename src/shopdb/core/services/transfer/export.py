@@ -205,6 +205,18 @@ def _serializes_value_only(field: fields.Field) -> bool:
     return False
 
 
+# How a plain field's value becomes its cell without its ``_serialize``: a str as it is (``String``), an
+# int as ``str(int)`` (``Integer``: ``int(value)``, then ``cell_text``); anything else is serialised.
+_AS_TEXT, _AS_INT = "text", "int"
+
+
+def _as_int(field: fields.Field) -> str | None:
+    kind = type(field)
+    plain = (kind._serialize is fields.Number._serialize and kind._format_num is fields.Number._format_num
+             and kind.num_type is int and not field.as_string)
+    return _AS_INT if isinstance(field, fields.Integer) and plain else None
+
+
 def _never_dumped(field: fields.Field, name: str, flat_keys: set[str]) -> bool:
     """Whether ``field`` dumps nothing from an export's flat dict: it reads a value (a list, a nested
     object: never computes one) under a key the flat dict never has, and has no default for it."""
@@ -221,7 +233,7 @@ class _CellPlan:
                  rest: Schema | None, computed: list[tuple[int, str]], type_name: str,
                  asset_attrs: list[tuple[str, int]]):
         self.width = width
-        self.reads = reads  # (cell, from the extension row?, position in that row, serialize, str as is)
+        self.reads = reads  # (cell, from the extension row?, position in that row, serialize, shortcut)
         self.needs_extension = needs_extension
         self.rest = rest  # the computed fields' schema: dumped from the flat dict, as before
         self.rest_steps = plan_for(rest) if rest is not None else None
@@ -252,9 +264,9 @@ class _CellPlan:
             else:
                 return None  # a column the header lacks: the record loop says which
             if name in in_extension:  # the extension's value wins, as in the flat dict
-                reads.append((cell, True, in_extension[name], serialize, text))
+                reads.append((cell, True, in_extension[name], serialize, _AS_TEXT if text else _as_int(field)))
             elif name in in_asset:
-                reads.append((cell, False, in_asset[name], serialize, text))
+                reads.append((cell, False, in_asset[name], serialize, _AS_TEXT if text else _as_int(field)))
             elif name == "asset_type":
                 return None
         computed = []
@@ -278,8 +290,10 @@ class _CellPlan:
         for j, (cell, from_extension, i, serialize, text) in enumerate(self.reads):
             value = values[i] if from_extension else row[i]
             if value is not None:
-                if text and type(value) is str:
+                if text is _AS_TEXT and type(value) is str:
                     out[cell] = value
+                elif text is _AS_INT and type(value) is int:
+                    out[cell] = str(value)
                 elif type(value) is dt.datetime and value.tzinfo is None:
                     # Timestamps repeat from row to row (rows written together): the text of the last one.
                     if last[j] is None or last[j][0] != value:
