@@ -379,15 +379,16 @@ def deferred_uniqueness(checks: DeferredUniqueness | None = None) -> Iterator[De
     """Record the uniqueness checks of new rows in ``checks`` (a new one by default) instead of running
     them (see ``DeferredUniqueness``)."""
     checks = checks if checks is not None else DeferredUniqueness()
-    previous = db.session.info.get(_DEFERRED)
-    db.session.info[_DEFERRED] = checks
+    info = db.session.info  # once: the import enters this per row, and each look-up goes through the proxy
+    previous = info.get(_DEFERRED)
+    info[_DEFERRED] = checks
     try:
         yield checks
     finally:
         if previous is None:
-            db.session.info.pop(_DEFERRED, None)
+            info.pop(_DEFERRED, None)
         else:
-            db.session.info[_DEFERRED] = previous
+            info[_DEFERRED] = previous
 
 
 def deferred_checks() -> DeferredUniqueness | None:
@@ -396,7 +397,7 @@ def deferred_checks() -> DeferredUniqueness | None:
 
 
 def create_many(model: type, rows: list[dict[str, Any]], /, *, new_ids: bool = False,
-                site_of: dict[int, int] | None = None) -> list[int]:
+                site_of: dict[int, int] | None = None, snapshots: list[dict[str, Any]] | None = None) -> list[int]:
     """``create`` for many new rows of one table: one bulk INSERT per page and one for their audit
     entries, instead of a flush and an audit object per row.
 
@@ -405,6 +406,8 @@ def create_many(model: type, rows: list[dict[str, Any]], /, *, new_ids: bool = F
     site-copy columns, the new primary key with ``new_ids``) and audited as ``create`` audits. The
     caller writes the search documents of the assets (``search_index.rebuild``) and queues events; a
     constraint violation raises the database's error (``savepoint()`` turns it into ``Conflict``).
+    ``snapshots``, when given, receives each row's audited snapshot in row order (an event's data: the
+    caller copies before changing one).
     """
     if not rows:
         return []
@@ -439,12 +442,14 @@ def create_many(model: type, rows: list[dict[str, Any]], /, *, new_ids: bool = F
             row[keys[0]] = new_id
     user_id, username = audit.current_actor()
     address = audit.client_address()
+    afters = [row_snapshot(model, row) for row in rows]
     bulk_insert.insert_rows(AuditLog, [{
         "user_id": user_id, "username": username, "action": "create", "table_name": table.name,
         "row_id": ",".join(str(row[key]) for key in keys), "assetid": row.get("assetid"),
-        "site_id": row.get("site_id"), "address": address, "before": None,
-        "after": row_snapshot(model, row),
-    } for row in rows])
+        "site_id": row.get("site_id"), "address": address, "before": None, "after": after,
+    } for row, after in zip(rows, afters, strict=True)])
+    if snapshots is not None:
+        snapshots.extend(afters)
     return ids
 
 

@@ -102,7 +102,8 @@ class Batch:
             return []
         type_ids = dict(db.session.execute(select(AssetType.name, AssetType.id)).all())
         assets = [{**row.core, "asset_type_id": type_ids[row.kind.type_name]} for row in rows]
-        ids = writes.create_many(Asset, assets, new_ids=True)
+        audited: list[dict[str, Any]] = []
+        ids = writes.create_many(Asset, assets, new_ids=True, snapshots=audited)
         site_of = {asset["assetid"]: asset["site_id"] for asset in assets}
         by_model: dict[type, list[dict[str, Any]]] = {}
         extensions: list[dict[str, Any] | None] = []
@@ -114,17 +115,19 @@ class Batch:
             extension = {**row.ext, "assetid": asset["assetid"]}
             by_model.setdefault(kind.extension_model, []).append(extension)
             extensions.append(extension)
+        extension_audited: dict[int, dict[str, Any]] = {}  # assetid → its extension row's audited snapshot
         for model, extension_rows in by_model.items():
-            writes.create_many(model, extension_rows, site_of=site_of)
+            snapshots: list[dict[str, Any]] = []
+            writes.create_many(model, extension_rows, site_of=site_of, snapshots=snapshots)
+            extension_audited.update(zip((r["assetid"] for r in extension_rows), snapshots, strict=True))
         search_index.rebuild(ids)
         if events.bus() is not None and events.bus().subscriptions.get(CREATED):
-            models = {row.kind.type_name: self.kind(row.kind.type_name) for row in rows}
-            for row, asset, extension in zip(rows, assets, extensions, strict=True):
-                data = writes.row_snapshot(Asset, asset)
+            # The event's data is the audited snapshots (asset and extension), copied: what the audit says.
+            for row, asset, snapshot, extension in zip(rows, assets, audited, extensions, strict=True):
+                data = dict(snapshot)
                 data["asset_type"] = row.kind.type_name
                 if extension is not None:
-                    model = models[row.kind.type_name].extension_model
-                    data.update({k: v for k, v in writes.row_snapshot(model, extension).items() if k != "assetid"})
+                    data.update({k: v for k, v in extension_audited[asset["assetid"]].items() if k != "assetid"})
                 spool.add(CREATED, {"assetid": asset["assetid"], "asset_type": row.kind.type_name,
                                     "site_id": asset["site_id"], "data": data})
         return ids
