@@ -519,11 +519,12 @@ CREATE TABLE search_documents (
 	content TEXT NOT NULL, 
 	exact_keys TEXT NOT NULL, 
 	field_names TEXT NOT NULL, 
+	fragments TEXT, 
 	CONSTRAINT pk_search_documents PRIMARY KEY (assetid), 
 	CONSTRAINT fk_search_documents_assetid_assets FOREIGN KEY(assetid) REFERENCES assets (assetid) ON DELETE CASCADE
 );
 
-CREATE FULLTEXT INDEX ft_search_documents_content ON search_documents (content);
+CREATE FULLTEXT INDEX ft_search_documents_fragments ON search_documents (fragments);
 
 CREATE INDEX ix_search_documents_content_trgm ON search_documents (content);
 

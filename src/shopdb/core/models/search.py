@@ -12,7 +12,9 @@ because the table's own DDL events create it:
 * SQLite: an external-content FTS5 table ``search_fts`` with the ``trigram`` tokenizer, kept in
   step by triggers (so bulk ``INSERT ... SELECT`` and ``ON DELETE CASCADE`` keep it right too);
 * PostgreSQL: a ``pg_trgm`` GIN index (the extension is created first);
-* MariaDB: a FULLTEXT index (boolean-mode ``token*`` prefix matches).
+* MariaDB: a FULLTEXT index over ``fragments`` — every word's suffixes of three characters or more,
+  each marked (``x08266 x8266 x266``) — whose boolean-mode prefix matches (``+x8266*``) find any part of
+  a word; the other databases leave ``fragments`` empty (ADR 0018, addendum).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class SearchDocument(db.Model):
     __table_args__ = (
         Index("ix_search_documents_content_trgm", "content", postgresql_using="gin",
               postgresql_ops={"content": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
-        Index("ft_search_documents_content", "content", mysql_prefix="FULLTEXT").ddl_if(dialect="mysql"),
+        Index("ft_search_documents_fragments", "fragments", mysql_prefix="FULLTEXT").ddl_if(dialect="mysql"),
     )
 
     assetid: Mapped[int] = mapped_column(ForeignKey("assets.assetid", ondelete="CASCADE"), primary_key=True)
@@ -42,6 +44,7 @@ class SearchDocument(db.Model):
     content: Mapped[str] = mapped_column(Text, nullable=False)
     exact_keys: Mapped[str] = mapped_column(Text, nullable=False)
     field_names: Mapped[str] = mapped_column(Text, nullable=False)
+    fragments: Mapped[str | None] = mapped_column(Text, nullable=True)  # MariaDB only (see above)
 
 
 # SQLite: the trigram FTS5 index reads ``content`` from ``search_documents`` (external content) and the

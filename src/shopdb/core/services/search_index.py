@@ -63,12 +63,12 @@ MIN_INDEXED = 3  # trigrams: a shorter text has none to look up
 CHUNK = 500  # asset ids per statement when rebuilding some documents
 WINDOW = 20_000  # asset ids per step of a full rebuild (the progress bar's step)
 LIKE_ESCAPE = "\\"
-# InnoDB's default stopwords: a boolean-mode term that is one of them matches nothing, so it is left to LIKE.
-INNODB_STOPWORDS = frozenset((
-    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in",
-    "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who",
-    "will", "with", "und", "www",
-))
+# MariaDB's fragments (ADR 0018, addendum): every suffix of three characters or more of every word, behind
+# a mark that keeps each one a token InnoDB indexes (no suffix is a stopword once marked: "xabout"), cut to
+# InnoDB's longest token (84 characters). A part of a word is the start of one of its suffixes.
+FRAGMENT_MARK = "x"
+FRAGMENT_LENGTH = 84 - len(FRAGMENT_MARK)
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -268,6 +268,11 @@ def rebuild(assetids: Iterable[int] | None = None, *, executor: Any = None,
             of_kind = (Asset.asset_type_id == type_id if type_id is not None
                        else Asset.asset_type_id.not_in(list(served)) if served else literal(True))
             documents = _document_select(served.get(type_id), sources).where(within(Asset.assetid), of_kind)
+            if bind.dialect.name == "mysql":  # the fragments are cut in Python: read, then written in bulk
+                rows = [{**row, "fragments": fragments(row["content"])} for row in run(documents).mappings()]
+                if rows:
+                    run(insert(SearchDocument.__table__), rows)
+                continue
             run(insert(SearchDocument.__table__).from_select(
                 ["assetid", "site_id", "asset_type_id", "content", "exact_keys", "field_names"], documents))
         done += size if size is not None else run(
@@ -309,17 +314,30 @@ def _fts_phrase(value: str) -> str:
 _FTS = table(FTS_TABLE, column("rowid"), column("content"))
 
 
-def _mariadb_terms(value: str) -> str:
-    """``p2-sf-082`` → ``+p2* +082*`` minus the words FULLTEXT cannot look up (too short, stopwords)."""
-    words = [w for w in re.findall(r"\w+", value) if len(w) >= MIN_INDEXED and w not in INNODB_STOPWORDS]
-    return " ".join(f"+{w}*" for w in words)
+def fragments(content: str) -> str:
+    """MariaDB's ``fragments`` of a document: ``p2-sf-08266`` → ``x08266 x8266 x266`` (each once)."""
+    found = dict.fromkeys(FRAGMENT_MARK + word[i:i + FRAGMENT_LENGTH]
+                          for word in _WORD.findall(content) for i in range(len(word) - MIN_INDEXED + 1))
+    return " ".join(found)
+
+
+def _mariadb_terms(value: str) -> str | None:
+    """``p2-sf-082`` → ``+x082*``: each word FULLTEXT can look up must start a fragment of the document.
+    A word of the text lies inside a word of every document containing the text, so every such document
+    is among the rows these terms find (LIKE then keeps the true ones). None when no word can be looked up
+    (all shorter than three characters, or one longer than a fragment): the caller scans."""
+    words = [w for w in _WORD.findall(value) if len(w) >= MIN_INDEXED]
+    if not words or any(len(w) > FRAGMENT_LENGTH for w in words):
+        return None
+    return " ".join(f"+{FRAGMENT_MARK}{w}*" for w in dict.fromkeys(words))
 
 
 def matches(q: str) -> ColumnElement[bool]:
     """The documents containing ``q`` (or its MAC/IP spelling): the one search condition.
 
-    Served by the index where it can be; always also true substring semantics except on MariaDB,
-    where FULLTEXT finds words by their *start* (``0826`` finds ``p2-sf-08266``, ``8266`` does not).
+    A case-insensitive substring match on every database, served by its index where one can serve it:
+    SQLite's trigrams, PostgreSQL's trigram GIN, MariaDB's FULLTEXT over the documents' fragments (any
+    part of a word of three characters or more; ``8266`` finds ``p2-sf-08266``).
     """
     texts = variants(q)
     dialect = db.session.get_bind().dialect.name
@@ -332,7 +350,7 @@ def matches(q: str) -> ColumnElement[bool]:
         served = []
         for v in texts:
             terms = _mariadb_terms(v)
-            served.append(and_(SearchDocument.content.match(terms), _contains(v)) if terms else _contains(v))
+            served.append(and_(SearchDocument.fragments.match(terms), _contains(v)) if terms else _contains(v))
         return or_(*served)
     return or_(*[_contains(v) for v in texts])
 
