@@ -526,8 +526,6 @@ CREATE TABLE search_documents (
 
 CREATE FULLTEXT INDEX ft_search_documents_fragments ON search_documents (fragments);
 
-CREATE INDEX ix_search_documents_content_trgm ON search_documents (content);
-
 CREATE INDEX ix_search_documents_site_id ON search_documents (site_id);
 
 CREATE TABLE usb_checkouts (

@@ -109,16 +109,22 @@ def schema_ddl(dialect_name: str, plugins: list[str] | None = None) -> str:
     names = set(owned_tables(CORE_OWNER))
     for name in plugins if plugins is not None else PLUGIN_TABLE_OWNERS:
         names |= set(PLUGIN_TABLE_OWNERS.get(name, ()))
-    engine = create_mock_engine(f"{dialect_name}://", executor=lambda *a, **k: None)
+    statements: list[str] = []
+    engine = create_mock_engine(f"{dialect_name}://", executor=lambda ddl, *a, **k: statements.append(
+        str(ddl.compile(dialect=engine.dialect)).strip() + ";"))
     never_reuse_ids(db.metadata.tables.values())
-    statements = []
     for table in db.metadata.sorted_tables:
         if table.name not in names:
             continue
-        ddl = str(CreateTable(table).compile(dialect=engine.dialect)).strip()
-        statements.append(ddl + ";")
+        # What ``create_all`` runs on that database, in a fixed order: the table's own DDL around it
+        # (PostgreSQL's pg_trgm, SQLite's search FTS table and triggers) and only the indexes made for it
+        # (``ddl_if``: the trigram GIN on PostgreSQL, the FULLTEXT index on MariaDB).
+        table.dispatch.before_create(table, engine, checkfirst=False)
+        engine.execute(CreateTable(table))
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
-            statements.append(str(CreateIndex(index).compile(dialect=engine.dialect)).strip() + ";")
+            if index._ddl_if is None or index._ddl_if._should_execute(CreateIndex(index), index, engine):  # noqa: SLF001
+                engine.execute(CreateIndex(index))
+        table.dispatch.after_create(table, engine, checkfirst=False)
     return "\n\n".join(statements) + "\n"
 
 
