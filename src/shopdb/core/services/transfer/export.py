@@ -338,7 +338,9 @@ def _extension_rows(rows: list[Any], kinds: dict[int, TransferKind | None]) -> d
         table = inspect(model).local_table
         names = _attribute_positions(model, table)
         attrs = tuple(attr for attr, _ in names)
-        values = itemgetter(*[i for _, i in names]) if len(names) > 1 else lambda row: tuple(row)[:1]
+        positions = [i for _, i in names]
+        # itemgetter of one position gives the value, not a 1-tuple
+        values = itemgetter(*positions) if len(positions) > 1 else lambda row, i=positions[0]: (row[i],)
         key = list(table.c.keys()).index("assetid")
         # The batch's assets are a range of assetids read in order: the extension rows are that range of
         # the extension's primary key (one range scan; a thousand bound ids cost more than the rows).
