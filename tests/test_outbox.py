@@ -26,15 +26,21 @@ CHANNEL = "plant.erp"
 class Receiver:
     """A channel's sender that records what it was given, and fails while ``down``."""
 
-    def __init__(self, pause: float = 0.0):
+    def __init__(self, pause: float = 0.0, meet: threading.Barrier | None = None):
         self.sent: list[tuple[int, str]] = []  # (outbox id, thread name)
         self.down = False
         self.pause = pause
         self.lock = threading.Lock()
+        self.meet = meet  # each sending thread's first message waits here for the others' first
+        self.met: set[str] = set()
 
     def __call__(self, message: outbox.Message) -> None:
         if self.down:
             raise ConnectionError("ERP gateway unreachable")
+        name = threading.current_thread().name
+        if self.meet is not None and name not in self.met:
+            self.met.add(name)
+            self.meet.wait(timeout=30)
         time.sleep(self.pause)
         with self.lock:
             self.sent.append((message.id, threading.current_thread().name))
@@ -153,7 +159,9 @@ def test_the_default_wait_starts_at_ten_seconds_and_never_exceeds_an_hour():
 
 
 def test_two_workers_at_once_deliver_every_row_exactly_once(plant):
-    slow = Receiver(pause=0.01)  # slow enough that both workers are busy at the same time
+    # Each worker's first send waits for the other's: both are delivering at the same time, however the
+    # machine schedules them (a loaded CI once let one worker send all 30 before the other claimed any).
+    slow = Receiver(pause=0.01, meet=threading.Barrier(2))
     outbox.channels(plant)[CHANNEL] = slow
     ids = enqueue_orders(plant, 30)
     start = threading.Barrier(2)
