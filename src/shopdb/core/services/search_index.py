@@ -316,9 +316,9 @@ _FTS = table(FTS_TABLE, column("rowid"), column("content"))
 
 def fragments(content: str) -> str:
     """MariaDB's ``fragments`` of a document: ``p2-sf-08266`` → ``x08266 x8266 x266`` (each once)."""
-    found = dict.fromkeys(FRAGMENT_MARK + word[i:i + FRAGMENT_LENGTH]
-                          for word in _WORD.findall(content) for i in range(len(word) - MIN_INDEXED + 1))
-    return " ".join(found)
+    found = {word[i:i + FRAGMENT_LENGTH]
+             for word in set(_WORD.findall(content)) for i in range(len(word) - MIN_INDEXED + 1)}
+    return FRAGMENT_MARK + f" {FRAGMENT_MARK}".join(sorted(found)) if found else ""
 
 
 def _mariadb_terms(value: str) -> str | None:
